@@ -1,0 +1,5 @@
+"""Shared fixtures; each area's fixtures live in a plugin module listed here."""
+
+from __future__ import annotations
+
+pytest_plugins: list[str] = []
