@@ -30,9 +30,9 @@ RESULTS = Path(__file__).resolve().parent / "results"
 
 def _progress(row: Row) -> None:
     ratio = f"{row.ratio:.2f}x N·L/C" if row.ratio is not None else row.status
+    wall = f"{row.wall_s:.1f} s" if row.wall_s is not None else row.note
     sys.stderr.write(
-        f"  {LABELS[row.approach]:<34} N={row.resources:>7,}  {ratio}"
-        f"  ({row.wall_s:.1f} s)\n"
+        f"  {LABELS[row.approach]:<34} N={row.resources:>7,}  {ratio}  ({wall})\n"
     )
 
 

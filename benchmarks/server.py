@@ -13,10 +13,11 @@ import asyncio
 import json
 import subprocess
 import sys
+import tempfile
 import urllib.request
 from dataclasses import asdict, dataclass
 from types import TracebackType
-from typing import Any
+from typing import IO, Any
 from urllib.parse import urlsplit
 
 from benchmarks.scenario import Capacity, Case
@@ -54,20 +55,26 @@ class SimulatedCentreon:
     def __init__(self, case: Case, *, services_per_host: int) -> None:
         self._spec = ServerSpec(case.hosts, services_per_host, case.capacity)
         self._process: subprocess.Popen[str] | None = None
+        self._stderr: IO[bytes] | None = None
         self.api_url = ""
 
     def __enter__(self) -> SimulatedCentreon:
+        # Closed by _stop, together with the process it collects errors from.
+        self._stderr = tempfile.TemporaryFile()
         self._process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
             [sys.executable, "-m", "benchmarks.server", self._spec.to_json()],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
+            stderr=self._stderr,
             text=True,
         )
         assert self._process.stdout is not None
         line = self._process.stdout.readline()
         if not line:
+            self._process.wait()
+            reason = self._last_words()
             self._stop()
-            raise RuntimeError("the simulator exited before it listened")
+            raise RuntimeError(f"the simulator did not start: {reason}")
         self.api_url = json.loads(line)["api_url"]
 
         return self
@@ -79,6 +86,14 @@ class SimulatedCentreon:
         tb: TracebackType | None,
     ) -> None:
         self._stop()
+
+    def _last_words(self) -> str:
+        if self._stderr is None:
+            return "no error output"
+        self._stderr.seek(0)
+        lines = self._stderr.read().decode("utf-8", "replace").strip().splitlines()
+
+        return lines[-1] if lines else "no error output"
 
     def _stop(self) -> None:
         process = self._process
@@ -94,6 +109,9 @@ class SimulatedCentreon:
             process.wait()
         process.stdout.close()
         self._process = None
+        if self._stderr is not None:
+            self._stderr.close()
+            self._stderr = None
 
     def counters(self) -> dict[str, Any]:
         """The simulator's admin counters, as its endpoint serves them."""
