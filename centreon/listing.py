@@ -1,0 +1,437 @@
+"""Listing mode: a status snapshot from ``/monitoring/resources`` pages alone.
+
+For users who need each resource's state rather than every detail field,
+listing mode (``INGEST_MODE=listing``) skips the per-resource detail calls.
+:func:`plan_listing` asks Centreon how many hosts and services there are
+(``limit=0``, one cheap request each), deals the pages of the stable crawl
+order (hosts by ``id``, services by ``parent_id`` then ``id``) into shards,
+and gives each shard its share of the concurrency budget.
+:func:`fetch_listing_shard` fetches one shard's pages concurrently within its
+share, streams the items to the sink as ``hosts`` and ``services`` records,
+and returns the same :class:`~centreon.fetch.ShardOutcome` as detail mode, so
+the orchestration and the publish protocol do not change.
+
+The plan and its shards are small JSON-safe values (page ranges, never
+items), made to travel as activity inputs. Offset pages are only as stable
+as the fleet: a resource that disappears while the crawl runs shifts the
+later items by one, so an item at a page boundary can be read twice (the
+shard keeps the first) or, in the opposite direction, missed. The shard
+holding the last page of a kind follows ``meta.total`` when the fleet grew.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random as _random
+import time
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from centreon.client import CentreonClient
+from centreon.discovery import (
+    ListingPage,
+    ResourceType,
+    fetch_listing_page,
+    plan_listing_pages,
+)
+from centreon.errors import CentreonError
+from centreon.fetch import (
+    DEFAULT_BATCH_SIZE,
+    Dataset,
+    FetchedRecord,
+    RecordSink,
+    ShardOutcome,
+)
+from centreon.retry import RetryBudget, RetryPolicy
+from centreon.settings import CentreonSettings
+
+__all__ = [
+    "ListingPlan",
+    "ListingShard",
+    "PageRange",
+    "fetch_listing_shard",
+    "plan_listing",
+    "split_pages",
+]
+
+logger = logging.getLogger(__name__)
+
+KINDS: tuple[ResourceType, ...] = ("host", "service")
+_DATASETS: dict[ResourceType, Dataset] = {"host": "hosts", "service": "services"}
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class PageRange:
+    """Pages ``first`` to ``last`` (inclusive) of one kind's stable listing.
+
+    ``tail`` marks the range that ends the kind's listing: its shard also
+    fetches the pages that appear when ``meta.total`` grew since planning.
+    """
+
+    kind: ResourceType
+    first: int
+    last: int
+    tail: bool = False
+
+    def pages(self) -> range:
+        """The page numbers of this range."""
+        return range(self.first, self.last + 1)
+
+
+@dataclass(frozen=True, slots=True)
+class ListingShard:
+    """Some pages of the listing, fetched by one activity within ``concurrency``."""
+
+    index: int
+    concurrency: int
+    page_size: int
+    ranges: tuple[PageRange, ...]
+    planned: int
+
+    @property
+    def page_count(self) -> int:
+        """Planned pages in this shard."""
+        return sum(len(r.pages()) for r in self.ranges)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe form, for an activity's input."""
+        return {
+            "index": self.index,
+            "concurrency": self.concurrency,
+            "page_size": self.page_size,
+            "planned": self.planned,
+            "ranges": [[r.kind, r.first, r.last, r.tail] for r in self.ranges],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ListingShard:
+        """The shard :meth:`to_dict` described."""
+        ranges = []
+        for kind, first, last, tail in data["ranges"]:
+            if kind not in KINDS:
+                raise ValueError(f"unknown resource type in listing shard: {kind!r}")
+            ranges.append(PageRange(kind, int(first), int(last), bool(tail)))
+
+        return cls(
+            index=int(data["index"]),
+            concurrency=int(data["concurrency"]),
+            page_size=int(data["page_size"]),
+            ranges=tuple(ranges),
+            planned=int(data["planned"]),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ListingPlan:
+    """A listing-mode run: the announced totals and the shards of pages."""
+
+    host_total: int
+    service_total: int
+    page_size: int
+    shards: tuple[ListingShard, ...]
+
+    @property
+    def size(self) -> int:
+        """Resources announced by Centreon when the run was planned."""
+        return self.host_total + self.service_total
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe form: totals and every shard."""
+        return {
+            "host_total": self.host_total,
+            "service_total": self.service_total,
+            "page_size": self.page_size,
+            "shards": [s.to_dict() for s in self.shards],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ListingPlan:
+        """The plan :meth:`to_dict` described."""
+        return cls(
+            host_total=int(data["host_total"]),
+            service_total=int(data["service_total"]),
+            page_size=int(data["page_size"]),
+            shards=tuple(ListingShard.from_dict(s) for s in data["shards"]),
+        )
+
+
+def _runs(pages: Sequence[tuple[ResourceType, int, bool]]) -> tuple[PageRange, ...]:
+    ranges: list[PageRange] = []
+    for kind, page, tail in pages:
+        last = ranges[-1] if ranges else None
+        if last is not None and last.kind == kind and last.last == page - 1:
+            ranges[-1] = PageRange(kind, last.first, page, tail)
+        else:
+            ranges.append(PageRange(kind, page, page, tail))
+
+    return tuple(ranges)
+
+
+def _items_on(kind_total: int, page: int, page_size: int) -> int:
+    return max(0, min(page_size, kind_total - (page - 1) * page_size))
+
+
+def split_pages(
+    totals: Mapping[ResourceType, int],
+    *,
+    page_size: int,
+    max_concurrency: int,
+    max_shards: int,
+) -> tuple[ListingShard, ...]:
+    """Deal the pages holding ``totals`` into contiguous, balanced shards.
+
+    Deterministic: the same totals and limits give the same shards. There are
+    at most ``max_shards`` shards and never more than the budget allows one
+    request each; their concurrency shares add up to at most
+    ``max_concurrency``. A kind with no resources still gets its first page,
+    so a fleet that grew since planning is not missed.
+    """
+    if page_size < 1 or max_concurrency < 1 or max_shards < 1:
+        raise ValueError("page_size, max_concurrency and max_shards must be >= 1")
+    pages: list[tuple[ResourceType, int, bool]] = []
+    for kind in KINDS:
+        numbers = plan_listing_pages(totals.get(kind, 0), page_size)
+        pages += [(kind, n, n == numbers[-1]) for n in numbers]
+    count = min(max_shards, max_concurrency, len(pages))
+    base, extra = divmod(len(pages), count)
+    share, spare = divmod(max_concurrency, count)
+
+    shards = []
+    start = 0
+    for index in range(count):
+        size = base + (1 if index < extra else 0)
+        chunk = pages[start : start + size]
+        start += size
+        planned = sum(_items_on(totals.get(k, 0), n, page_size) for k, n, _ in chunk)
+        shards.append(
+            ListingShard(
+                index=index,
+                concurrency=share + (1 if index < spare else 0),
+                page_size=page_size,
+                ranges=_runs(chunk),
+                planned=planned,
+            )
+        )
+
+    return tuple(shards)
+
+
+async def plan_listing(
+    client: CentreonClient, *, page_size: int, max_concurrency: int, max_shards: int
+) -> ListingPlan:
+    """Ask Centreon for its totals (``limit=0``) and split the listing into shards."""
+    host_page, service_page = await asyncio.gather(
+        fetch_listing_page(client, "host", 1, 0),
+        fetch_listing_page(client, "service", 1, 0),
+    )
+    totals: dict[ResourceType, int] = {
+        "host": host_page.total,
+        "service": service_page.total,
+    }
+    shards = split_pages(
+        totals,
+        page_size=page_size,
+        max_concurrency=max_concurrency,
+        max_shards=max_shards,
+    )
+    logger.info(
+        "listing planned",
+        extra={"rows": host_page.total + service_page.total, "shards": len(shards)},
+    )
+
+    return ListingPlan(host_page.total, service_page.total, page_size, tuple(shards))
+
+
+class _ShardListing:
+    """The mutable state of one listing shard, shared by its workers."""
+
+    def __init__(
+        self,
+        client: CentreonClient,
+        shard: ListingShard,
+        sink: RecordSink,
+        batch_size: int,
+        now: Callable[[], datetime],
+    ) -> None:
+        self.client = client
+        self.shard = shard
+        self.sink = sink
+        self.batch_size = batch_size
+        self.now = now
+        self.pending: Iterator[tuple[ResourceType, int]] = self._planned_pages()
+        self.extra: list[tuple[ResourceType, int]] = []
+        self.buffer: list[FetchedRecord] = []
+        self.write_lock = asyncio.Lock()
+        self.seen: set[str] = set()
+        self.ok = 0
+        self.duplicates = 0
+        self.pages = 0
+
+    def _planned_pages(self) -> Iterator[tuple[ResourceType, int]]:
+        for page_range in self.shard.ranges:
+            for page in page_range.pages():
+                yield page_range.kind, page
+
+    def _next_page(self) -> tuple[ResourceType, int] | None:
+        page = next(self.pending, None)
+        if page is None and self.extra:
+            page = self.extra.pop(0)
+
+        return page
+
+    def _follow_growth(self, kind: ResourceType, listing: ListingPage) -> None:
+        tail = next((r for r in self.shard.ranges if r.kind == kind and r.tail), None)
+        if tail is None or listing.page != tail.last:
+            return
+        grown = plan_listing_pages(listing.total, self.shard.page_size)
+        beyond = [(kind, n) for n in grown if n > tail.last]
+        if beyond:
+            logger.warning(
+                "listing grew since planning",
+                extra={"shard": self.shard.index, "rows": listing.total},
+            )
+            self.extra += beyond
+
+    async def work(self) -> None:
+        while (page := self._next_page()) is not None:
+            kind, number = page
+            listing = await fetch_listing_page(
+                self.client, kind, number, self.shard.page_size
+            )
+            self.pages += 1
+            self._follow_growth(kind, listing)
+            fetched_at = self.now()
+            dataset = _DATASETS[kind]
+            for item in listing.items:
+                uuid = item.get("uuid")
+                if not isinstance(uuid, str) or uuid in self.seen:
+                    self.duplicates += 1
+                    continue
+                self.seen.add(uuid)
+                payload = item if isinstance(item, dict) else dict(item)
+                self.buffer.append(FetchedRecord(dataset, payload, fetched_at))
+            if len(self.buffer) >= self.batch_size:
+                await self.flush()
+
+    async def flush(self) -> None:
+        async with self.write_lock:
+            batch, self.buffer = self.buffer, []
+            if batch:
+                self.ok += len(batch)
+                await self.sink.write(batch)
+
+    async def run(self, workers: int) -> CentreonError | None:
+        """Run the workers; return the classified failure that stopped them."""
+        tasks = [asyncio.create_task(self.work()) for _ in range(workers)]
+        try:
+            await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+        errors = [t.exception() for t in tasks if not t.cancelled() and t.exception()]
+        for exc in errors:
+            if not isinstance(exc, CentreonError) and exc is not None:
+                raise exc
+        failure = next((e for e in errors if isinstance(e, CentreonError)), None)
+        if failure is None:
+            await self.flush()
+
+        return failure
+
+
+async def fetch_listing_shard(
+    settings: CentreonSettings,
+    shard: ListingShard,
+    sink: RecordSink,
+    *,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    clock: Callable[[], float] = time.monotonic,
+    now: Callable[[], datetime] = _utc_now,
+    random: Callable[[], float] = _random.random,
+    policy: RetryPolicy | None = None,
+    budget: RetryBudget | None = None,
+) -> ShardOutcome:
+    """Fetch every page of ``shard`` into ``sink``; return how it went.
+
+    Items become ``hosts`` or ``services`` records, each item untouched and
+    stamped with its page's arrival time; an item already seen by this shard
+    is skipped. ``ok`` counts records written and ``planned`` the items the
+    plan expected. Classified Centreon failures are returned as a ``failed``
+    outcome, not raised; only bugs and sink failures raise.
+    """
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+    started = clock()
+    client = CentreonClient(
+        settings,
+        concurrency=shard.concurrency,
+        policy=policy,
+        budget=budget,
+        sleep=sleep,
+        clock=clock,
+        random=random,
+    )
+    state = _ShardListing(client, shard, sink, batch_size, now)
+    error: CentreonError | None = None
+    try:
+        async with client:
+            workers = max(1, min(shard.concurrency, shard.page_count))
+            error = await state.run(workers)
+    except CentreonError as exc:
+        error = exc
+
+    return _outcome(shard, state, client, error, clock() - started)
+
+
+def _outcome(
+    shard: ListingShard,
+    state: _ShardListing,
+    client: CentreonClient,
+    error: CentreonError | None,
+    duration_s: float,
+) -> ShardOutcome:
+    stats = client.stats
+    outcome = ShardOutcome(
+        shard=shard.index,
+        status="failed" if error else "succeeded",
+        planned=shard.planned,
+        ok=state.ok,
+        vanished=0,
+        failed=1 if error else 0,
+        skipped=max(0, shard.planned - state.ok),
+        requests=stats.requests,
+        retries=stats.retries,
+        logins=client.logins,
+        refused=stats.refused,
+        timeouts=stats.timeouts,
+        latency_p50_ms=stats.latency.percentile_ms(0.50),
+        latency_p95_ms=stats.latency.percentile_ms(0.95),
+        duration_s=round(duration_s, 3),
+        concurrency=shard.concurrency,
+        max_in_flight=client.limiter.max_in_flight,
+        error=f"{type(error).__name__}: {error}" if error else None,
+    )
+    extra = {
+        "shard": shard.index,
+        "rows": outcome.ok,
+        "pages": state.pages,
+        "duplicates": state.duplicates,
+        "requests": outcome.requests,
+        "retries": outcome.retries,
+        "duration_ms": round(duration_s * 1000.0),
+    }
+    if error:
+        logger.error("listing shard failed", extra={**extra, "error": outcome.error})
+    else:
+        logger.info("listing shard fetched", extra=extra)
+
+    return outcome
