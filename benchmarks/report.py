@@ -34,6 +34,7 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("approach", "approach"),
     ("resources", "N"),
     ("ratio", "x N·L/C"),
+    ("delivered", "delivered"),
     ("run_s", "run s"),
     ("wall_s", "process s"),
     ("limit_s", "N·L/C s"),
@@ -57,6 +58,8 @@ def _cell(key: str, value: Any) -> str:
         return LABELS.get(str(value), str(value))
     if key == "ratio":
         return f"{value:.2f}x"
+    if key == "delivered":
+        return f"{value:.1%}"
     if isinstance(value, float):
         return f"{value:,.1f}"
     if isinstance(value, int):

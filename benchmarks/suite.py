@@ -42,6 +42,7 @@ class Row:
     run_s: float | None
     limit_s: float
     ratio: float | None
+    delivered: float | None
     requests: int | None
     retries: int | None
     refused: int | None
@@ -154,6 +155,7 @@ def _row(
         run_s=round(run_s, 3) if run_s is not None else None,
         limit_s=round(case.limit_s, 3),
         ratio=round(ratio, 3) if ratio is not None else None,
+        delivered=round(rows / case.resources, 4) if rows is not None else None,
         requests=traffic.requests,
         retries=int(retries) if retries is not None else None,
         refused=traffic.refused,
@@ -175,6 +177,7 @@ def _unavailable(case: Case, reason: str) -> Row:
         run_s=None,
         limit_s=round(case.limit_s, 3),
         ratio=None,
+        delivered=None,
         requests=None,
         retries=None,
         refused=None,
