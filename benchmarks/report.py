@@ -46,6 +46,7 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("failed", "lost"),
     ("peak_rss_mb", "peak RSS MB"),
     ("cpu_us_per_resource", "CPU µs/resource"),
+    ("server_cpu_s", "server CPU s"),
     ("status", "status"),
 )
 """Markdown columns, as (Row field, header)."""
@@ -112,6 +113,7 @@ def plot(suite: Suite, rows: Sequence[Row], path: Path) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import NullFormatter, StrMethodFormatter
 
     figure, axes = plt.subplots(figsize=(8, 5), dpi=100)
     for approach, label in LABELS.items():
@@ -131,6 +133,9 @@ def plot(suite: Suite, rows: Sequence[Row], path: Path) -> None:
         axes.plot(sizes, limits, linestyle="--", color="grey", label="N·L/C (detail)")
     axes.set_xscale("log")
     axes.set_yscale("log")
+    for axis in (axes.xaxis, axes.yaxis):
+        axis.set_major_formatter(StrMethodFormatter("{x:,g}"))
+        axis.set_minor_formatter(NullFormatter())
     axes.set_xlabel("resources N")
     axes.set_ylabel("run time, s")
     axes.set_title(f"centreon-lake vs the original approach ({suite.name} session)")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -112,6 +113,15 @@ class SimulatedCentreon:
         if self._stderr is not None:
             self._stderr.close()
             self._stderr = None
+
+    def cpu_seconds(self) -> float:
+        """CPU time the simulator process has used so far (user + system)."""
+        assert self._process is not None
+        with open(f"/proc/{self._process.pid}/stat", encoding="ascii") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        ticks = int(fields[11]) + int(fields[12])
+
+        return ticks / os.sysconf("SC_CLK_TCK")
 
     def counters(self) -> dict[str, Any]:
         """The simulator's admin counters, as its endpoint serves them."""

@@ -51,6 +51,7 @@ class Row:
     failed: int | None
     peak_rss_mb: float | None
     cpu_us_per_resource: float | None
+    server_cpu_s: float | None
     note: str = ""
 
     def to_dict(self) -> dict[str, Any]:
@@ -121,6 +122,7 @@ def _row(
     usage: ProcessUsage,
     summary: Mapping[str, Any] | None,
     traffic: Traffic,
+    server_cpu_s: float,
     lake: Path,
 ) -> Row:
     status = "ok"
@@ -164,6 +166,7 @@ def _row(
         failed=int(failed) if failed is not None else None,
         peak_rss_mb=round(usage.peak_rss_mb, 1),
         cpu_us_per_resource=round(usage.cpu_s / case.resources * 1e6, 1),
+        server_cpu_s=round(server_cpu_s, 2),
         note=note,
     )
 
@@ -186,6 +189,7 @@ def _unavailable(case: Case, reason: str) -> Row:
         failed=None,
         peak_rss_mb=None,
         cpu_us_per_resource=None,
+        server_cpu_s=None,
         note=reason,
     )
 
@@ -201,12 +205,14 @@ def run_case(case: Case, *, timeout_s: float) -> Row:
             return _unavailable(case, str(exc))
         try:
             argv, extra = _command(case, server.api_url, lake)
-            before = server.counters()
+            before, cpu_before = server.counters(), server.cpu_seconds()
             usage = run_measured(argv, env=environment(extra), timeout_s=timeout_s)
+            server_cpu_s = server.cpu_seconds() - cpu_before
             traffic = Traffic.between(before, server.counters())
         finally:
             server.__exit__(None, None, None)
-        row = _row(case, usage, _summary(usage.stdout), traffic, lake)
+        summary = _summary(usage.stdout)
+        row = _row(case, usage, summary, traffic, server_cpu_s, lake)
     logger.info(
         "case measured",
         extra={"approach": case.approach, "rows": row.rows, "status": row.status},

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import random as _random
 import time
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
@@ -60,6 +61,17 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 KINDS: tuple[ResourceType, ...] = ("host", "service")
+
+MIN_PAGES_PER_SHARD = 100
+"""Below this, a shard's fixed costs (a sign-in, a writer buffering a row group
+per dataset, files of its own) outweigh the parallelism it adds: listing pages
+are few and cheap for the server compared with detail calls."""
+
+DEFAULT_ITEMS_IN_MEMORY = 4000
+"""Listing items a shard may hold decoded at once (about 13 KB each as Python
+objects): pages in flight per shard are capped at this divided by the page size,
+so memory does not grow with the budget. Conversion, not the server, is the
+bottleneck past a few pages in flight."""
 _DATASETS: dict[ResourceType, Dataset] = {"host": "hosts", "service": "services"}
 
 
@@ -190,8 +202,9 @@ def split_pages(
     Deterministic: the same totals and limits give the same shards. There are
     at most ``max_shards`` shards and never more than the budget allows one
     request each; their concurrency shares add up to at most
-    ``max_concurrency``. A kind with no resources still gets its first page,
-    so a fleet that grew since planning is not missed.
+    ``max_concurrency``. A shard gets at least :data:`MIN_PAGES_PER_SHARD`
+    pages unless there are fewer. A kind with no resources still gets its
+    first page, so a fleet that grew since planning is not missed.
     """
     if page_size < 1 or max_concurrency < 1 or max_shards < 1:
         raise ValueError("page_size, max_concurrency and max_shards must be >= 1")
@@ -199,7 +212,8 @@ def split_pages(
     for kind in KINDS:
         numbers = plan_listing_pages(totals.get(kind, 0), page_size)
         pages += [(kind, n, n == numbers[-1]) for n in numbers]
-    count = min(max_shards, max_concurrency, len(pages))
+    wanted = math.ceil(len(pages) / MIN_PAGES_PER_SHARD)
+    count = max(1, min(max_shards, max_concurrency, wanted))
     base, extra = divmod(len(pages), count)
     share, spare = divmod(max_concurrency, count)
 
@@ -359,14 +373,17 @@ async def fetch_listing_shard(
     random: Callable[[], float] = _random.random,
     policy: RetryPolicy | None = None,
     budget: RetryBudget | None = None,
+    max_items_in_memory: int = DEFAULT_ITEMS_IN_MEMORY,
 ) -> ShardOutcome:
     """Fetch every page of ``shard`` into ``sink``; return how it went.
 
-    Items become ``hosts`` or ``services`` records, each item untouched and
-    stamped with its page's arrival time; an item already seen by this shard
-    is skipped. ``ok`` counts records written and ``planned`` the items the
-    plan expected. Classified Centreon failures are returned as a ``failed``
-    outcome, not raised; only bugs and sink failures raise.
+    At most ``shard.concurrency`` pages are in flight, and fewer when their
+    items would pass ``max_items_in_memory``. Items become ``hosts`` or
+    ``services`` records, each item untouched and stamped with its page's
+    arrival time; an item already seen by this shard is skipped. ``ok``
+    counts records written and ``planned`` the items the plan expected.
+    Classified Centreon failures are returned as a ``failed`` outcome, not
+    raised; only bugs and sink failures raise.
     """
     if batch_size < 1:
         raise ValueError(f"batch_size must be at least 1, got {batch_size}")
@@ -384,7 +401,8 @@ async def fetch_listing_shard(
     error: CentreonError | None = None
     try:
         async with client:
-            workers = max(1, min(shard.concurrency, shard.page_count))
+            by_memory = max(1, max_items_in_memory // shard.page_size)
+            workers = max(1, min(shard.concurrency, shard.page_count, by_memory))
             error = await state.run(workers)
     except CentreonError as exc:
         error = exc
