@@ -99,6 +99,13 @@ def markdown(
         lines += ["| stage | µs/resource |", "|---|---|"]
         for stage, value in conversion.get("stages_us", {}).items():
             lines.append(f"| {stage} | {value:.1f} |")
+        lines.append(f"| **total** | **{conversion['total_us']:.1f}** |")
+        hotspots = conversion.get("hotspots", [])
+        if hotspots:
+            lines += ["", "Where that CPU goes (cProfile, own time):", ""]
+            lines += ["| function | share |", "|---|---|"]
+            for spot in hotspots:
+                lines.append(f"| `{spot['function']}` | {spot['share']:.0%} |")
     lines += ["", "| target | goal | measured | met | gap |", "|---|---|---|---|---|"]
     for v in verdicts:
         met = {True: "yes", False: "**no**", None: "-"}[v.met]
