@@ -28,9 +28,11 @@ __all__ = [
     "SPEC_PATH",
     "Exchange",
     "ManualClock",
+    "SimulatorFactory",
     "assert_conforms",
     "exchange",
     "login",
+    "token_for",
 ]
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
