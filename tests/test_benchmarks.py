@@ -1,0 +1,155 @@
+"""The benchmark harness: its quick session's outputs, and what it measures.
+
+These tests prove the harness works and writes every row and column; they
+assert nothing about speed (the figures come from ``make bench``).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import replace
+from typing import Any
+
+import pytest
+
+from benchmarks.__main__ import run_session
+from benchmarks.measure import environment, run_measured
+from benchmarks.report import COLUMNS
+from benchmarks.scenario import APPROACHES, QUICK, Suite
+from benchmarks.suite import Row
+from benchmarks.targets import judge
+from benchmarks.traffic import Traffic
+
+SIZE = 100
+SUITE: Suite = replace(QUICK, sizes={approach: (SIZE,) for approach in APPROACHES})
+
+
+@pytest.fixture(scope="module")
+def session(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """One quick session at N=100 for every approach, written to a temp folder."""
+    folder = tmp_path_factory.mktemp("bench")
+    rows, verdicts, profile, paths = run_session(SUITE, folder, profile_resources=200)
+    return {"rows": rows, "verdicts": verdicts, "profile": profile, "paths": paths}
+
+
+def test_quick_session_writes_json_markdown_and_plot(session: dict[str, Any]) -> None:
+    """The session leaves bench.json, bench.md and a PNG bench.png."""
+    paths = session["paths"]
+
+    assert json.loads(paths["json"].read_text())["suite"] == "quick"
+    assert paths["markdown"].read_text().startswith("Session `quick`")
+    assert paths["plot"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_quick_session_json_has_every_row_and_column(session: dict[str, Any]) -> None:
+    """bench.json holds one row per approach, each with every table column."""
+    rows = json.loads(session["paths"]["json"].read_text())["rows"]
+
+    assert [r["approach"] for r in rows] == list(APPROACHES)
+    for row in rows:
+        assert {key for key, _ in COLUMNS} <= set(row)
+
+
+def test_quick_session_markdown_has_a_line_per_row(session: dict[str, Any]) -> None:
+    """The Markdown table has a header, a rule and one line per row."""
+    text = session["paths"]["markdown"].read_text()
+    table = [line for line in text.splitlines() if line.startswith("| ")]
+    header = table[0].strip("| ").split(" | ")
+
+    assert header == [title for _, title in COLUMNS]
+    assert len(table) - 1 >= len(APPROACHES)
+
+
+@pytest.mark.parametrize("approach", ["sequential", "gather-semaphore"])
+def test_quick_session_baseline_accounts_for_every_resource(
+    session: dict[str, Any], approach: str
+) -> None:
+    """A baseline's rows and lost calls add up to N, and the server saw them."""
+    row = next(r for r in session["rows"] if r.approach == approach)
+
+    assert row.status == "ok", row.note
+    assert row.rows + row.failed == SIZE
+    assert row.requests >= SIZE
+    assert row.peak_rss_mb > 0
+
+
+def test_quick_session_semaphore_baseline_stays_within_budget(
+    session: dict[str, Any],
+) -> None:
+    """With a semaphore at the budget, the server never holds more than the budget."""
+    row = next(r for r in session["rows"] if r.approach == "gather-semaphore")
+
+    assert row.max_in_flight is not None
+    assert row.max_in_flight <= SUITE.budget
+
+
+def test_run_measured_reports_the_childs_own_peak_memory() -> None:
+    """A child that allocates 64 MB shows a peak RSS above 64 MB, its own."""
+    code = "b = bytearray(64 * 2**20); b[::4096] = b'x' * len(b[::4096])"
+
+    usage = run_measured(
+        [sys.executable, "-c", code], env=environment({}), timeout_s=60
+    )
+
+    assert usage.returncode == 0
+    assert usage.peak_rss_mb > 64
+
+
+def test_run_measured_kills_a_child_past_its_timeout() -> None:
+    """A child still running at the timeout is killed and marked timed out."""
+    usage = run_measured(
+        [sys.executable, "-c", "import time; time.sleep(60)"],
+        env=environment({}),
+        timeout_s=0.5,
+    )
+
+    assert usage.timed_out
+    assert usage.returncode != 0
+
+
+def test_traffic_between_counts_requests_by_route_and_status() -> None:
+    """Requests and refusals are the difference of the two snapshots."""
+    before = {"requests": {"/login": {"200": 1}}, "refused": 2, "max_in_flight": 3}
+    after = {
+        "requests": {"/login": {"200": 1}, "/detail": {"200": 5, "503": 4}},
+        "refused": 6,
+        "max_in_flight": 9,
+    }
+
+    traffic = Traffic.between(before, after)
+
+    assert traffic == Traffic(requests=9, refused=4, max_in_flight=9)
+
+
+def _row(approach: str, n: int, **fields: Any) -> Row:
+    values: dict[str, Any] = dict.fromkeys(Row.__slots__, None)
+    values.update(approach=approach, resources=n, status="ok", limit_s=10.0, note="")
+    values.update(fields)
+    return Row(**values)
+
+
+def test_judge_states_the_gap_of_a_missed_target() -> None:
+    """A detail run at 1.32x N x L / C misses the 1.10x target and says by how much."""
+    rows = [_row("detail", 2000, ratio=1.32, run_s=13.2)]
+
+    verdict = judge(rows, detail_sizes=(2000,), listing_sizes=(), conversion_us=None)[0]
+
+    assert verdict.met is False
+    assert "1.20x the goal" in verdict.gap
+
+
+def test_judge_measures_listing_memory_growth_across_sizes() -> None:
+    """The memory verdict compares the largest listing run with the smallest."""
+    rows = [
+        _row("listing", 2000, wall_s=3.0, peak_rss_mb=100.0),
+        _row("listing", 200_000, wall_s=40.0, peak_rss_mb=150.0),
+    ]
+
+    verdicts = judge(
+        rows, detail_sizes=(), listing_sizes=(2000, 200_000), conversion_us=40.0
+    )
+
+    memory = next(v for v in verdicts if v.target.startswith("peak RSS"))
+    assert memory.met is True
+    assert "1.50x" in memory.measured
