@@ -196,14 +196,15 @@ def split_pages(
     page_size: int,
     max_concurrency: int,
     max_shards: int,
+    min_pages_per_shard: int = MIN_PAGES_PER_SHARD,
 ) -> tuple[ListingShard, ...]:
     """Deal the pages holding ``totals`` into contiguous, balanced shards.
 
     Deterministic: the same totals and limits give the same shards. There are
     at most ``max_shards`` shards and never more than the budget allows one
     request each; their concurrency shares add up to at most
-    ``max_concurrency``. A shard gets at least :data:`MIN_PAGES_PER_SHARD`
-    pages unless there are fewer. A kind with no resources still gets its
+    ``max_concurrency``. A shard gets at least ``min_pages_per_shard`` pages
+    unless there are fewer. A kind with no resources still gets its
     first page, so a fleet that grew since planning is not missed.
     """
     if page_size < 1 or max_concurrency < 1 or max_shards < 1:
@@ -212,7 +213,7 @@ def split_pages(
     for kind in KINDS:
         numbers = plan_listing_pages(totals.get(kind, 0), page_size)
         pages += [(kind, n, n == numbers[-1]) for n in numbers]
-    wanted = math.ceil(len(pages) / MIN_PAGES_PER_SHARD)
+    wanted = math.ceil(len(pages) / max(1, min_pages_per_shard))
     count = max(1, min(max_shards, max_concurrency, wanted))
     base, extra = divmod(len(pages), count)
     share, spare = divmod(max_concurrency, count)
@@ -238,7 +239,12 @@ def split_pages(
 
 
 async def plan_listing(
-    client: CentreonClient, *, page_size: int, max_concurrency: int, max_shards: int
+    client: CentreonClient,
+    *,
+    page_size: int,
+    max_concurrency: int,
+    max_shards: int,
+    min_pages_per_shard: int = MIN_PAGES_PER_SHARD,
 ) -> ListingPlan:
     """Ask Centreon for its totals (``limit=0``) and split the listing into shards."""
     host_page, service_page = await asyncio.gather(
@@ -254,6 +260,7 @@ async def plan_listing(
         page_size=page_size,
         max_concurrency=max_concurrency,
         max_shards=max_shards,
+        min_pages_per_shard=min_pages_per_shard,
     )
     logger.info(
         "listing planned",
