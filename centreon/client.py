@@ -49,7 +49,12 @@ from centreon.errors import (
     TransportError,
 )
 from centreon.limiter import AIMDLimiter
-from centreon.retry import RetryBudget, RetryPolicy, call_with_retries
+from centreon.retry import (
+    DEFAULT_BUDGET_FLOOR,
+    RetryBudget,
+    RetryPolicy,
+    call_with_retries,
+)
 from centreon.settings import CentreonSettings
 
 __all__ = ["CentreonClient", "ClientStats", "LatencyHistogram"]
@@ -185,7 +190,11 @@ class CentreonClient:
         self.settings = settings
         self.concurrency = concurrency or settings.max_concurrency
         self.policy = policy or RetryPolicy()
-        self.budget = budget or RetryBudget()
+        # The floor covers one refused burst at full concurrency, so a server
+        # that starts busy is probed by the limiter instead of failing the run.
+        self.budget = budget or RetryBudget(
+            floor=max(DEFAULT_BUDGET_FLOOR, 2 * self.concurrency)
+        )
         self.limiter = AIMDLimiter(self.concurrency)
         self.stats = ClientStats()
         self._sleep = sleep
