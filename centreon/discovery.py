@@ -17,9 +17,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Coroutine, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from centreon.client import CentreonClient
 from centreon.errors import MalformedResponseError
@@ -39,6 +39,8 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 RESOURCES_PATH = "/monitoring/resources"
+
+T = TypeVar("T")
 
 ResourceType = Literal["host", "service"]
 
@@ -167,6 +169,18 @@ def _resources(
     return resources
 
 
+async def _all(*coroutines: Coroutine[Any, Any, T]) -> list[T]:
+    # Like gather, but a failure cancels the siblings instead of leaving them
+    # running against a client that is about to close.
+    tasks = [asyncio.create_task(coroutine) for coroutine in coroutines]
+    try:
+        return await asyncio.gather(*tasks)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
 async def _crawl(
     client: CentreonClient, kind: ResourceType, limit: int
 ) -> tuple[int, list[Resource], int]:
@@ -179,7 +193,7 @@ async def _crawl(
             client, kind, await fetch_listing_page(client, kind, page, limit)
         )
 
-    rest = await asyncio.gather(
+    rest = await _all(
         *(fetch(page) for page in plan_listing_pages(first.total, limit)[1:])
     )
     seen: dict[str, Resource] = {}
@@ -204,9 +218,7 @@ async def discover(client: CentreonClient) -> Inventory:
             services,
             service_duplicates,
         ),
-    ) = await asyncio.gather(
-        _crawl(client, "host", limit), _crawl(client, "service", limit)
-    )
+    ) = await _all(_crawl(client, "host", limit), _crawl(client, "service", limit))
     inventory = Inventory(
         hosts=tuple(hosts),
         services=tuple(services),
