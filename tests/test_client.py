@@ -133,6 +133,32 @@ async def test_client_honours_retry_after_given_as_an_http_date(
     assert (client.stats.retries, client.stats.refused) == (1, 1)
 
 
+async def test_client_retries_a_connection_reset_without_an_answer(
+    aiohttp_server: ServerFactory,
+) -> None:
+    """A connection closed without an answer is retried.
+
+    aiohttp resends an idempotent request once by itself (RFC 9112); the second
+    reset reaches the client as a TransportError and is retried after a wait.
+    """
+    answers = iter(["reset", "reset", "ok"])
+
+    async def handler(request: web.Request) -> web.Response:
+        if next(answers) == "reset" and request.transport is not None:
+            request.transport.abort()
+        return web.json_response({"ok": True})
+
+    server = await aiohttp_server(centreon_app(handler))
+    sleep = Recorder()
+    settings = settings_for(server, username=None, password=None, api_token=TOKEN)
+    async with CentreonClient(settings, sleep=sleep) as client:
+        assert await client.get_json("/monitoring/resources/hosts/1") == {"ok": True}
+
+    assert (client.stats.transport_errors, client.stats.retries) == (1, 1)
+    assert len(sleep.sleeps) == 1
+    assert len(server.app[SEEN]) == 3
+
+
 async def test_client_redacts_query_parameters_outside_the_allowlist(
     aiohttp_server: ServerFactory,
 ) -> None:
