@@ -42,6 +42,7 @@ from centreon.auth import TokenKeeper
 from centreon.errors import (
     AccessDeniedError,
     CentreonError,
+    CertificateError,
     HTTPStatusError,
     LoginError,
     MalformedResponseError,
@@ -389,6 +390,12 @@ class CentreonClient:
             overloaded = True
             raise RequestTimeoutError(
                 f"no answer within {self.settings.timeout_s:g} s",
+                url=self.redact(path, params),
+            ) from exc
+        except aiohttp.ClientConnectorCertificateError as exc:
+            raise CertificateError(
+                "the server's TLS certificate did not verify; for a private CA "
+                "set CENTREON_CA_BUNDLE",
                 url=self.redact(path, params),
             ) from exc
         except aiohttp.ClientError as exc:

@@ -3,16 +3,24 @@ cannot express: request hygiene, malformed successes, HTTP-date Retry-After."""
 
 from __future__ import annotations
 
+import datetime
+import ipaddress
 import socket
+import ssl
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from centreon.client import CentreonClient, LatencyHistogram
-from centreon.errors import MalformedResponseError, TransportError
+from centreon.errors import CertificateError, MalformedResponseError, TransportError
 from centreon.retry import RetryBudget, RetryPolicy
 from centreon.settings import CentreonSettings
 
@@ -206,3 +214,82 @@ def test_latency_histogram_percentiles_are_within_two_percent() -> None:
 
     assert p50 == pytest.approx(500, rel=0.02)
     assert p95 == pytest.approx(950, rel=0.02)
+
+
+def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 signed by itself, as PEM files."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "centreon.test")])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(hours=1))
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+            ),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = folder / "cert.pem", folder / "key.pem"
+    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_file, key_file
+
+
+@pytest.fixture
+async def tls_server(tmp_path: Path) -> Any:
+    """A Centreon-like HTTPS server with a self-signed certificate, and its CA file."""
+
+    async def handler(request: web.Request) -> web.Response:
+        return web.json_response({"ok": True})
+
+    cert_file, key_file = self_signed_certificate(tmp_path)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert_file, key_file)
+    server = TestServer(centreon_app(handler), host="127.0.0.1", scheme="https")
+    await server.start_server(ssl=context)
+    yield server, cert_file
+    await server.close()
+
+
+async def test_client_trusts_a_private_server_through_the_ca_bundle(
+    tls_server: tuple[TestServer, Path],
+) -> None:
+    """With CENTREON_CA_BUNDLE naming the server's CA, HTTPS requests verify."""
+    server, cert_file = tls_server
+    settings = settings_for(server, ca_bundle=str(cert_file))
+
+    async with CentreonClient(settings) as client:
+        assert await client.get_json("/monitoring/resources") == {"ok": True}
+
+
+async def test_client_refuses_an_unverified_certificate_without_retrying(
+    tls_server: tuple[TestServer, Path],
+) -> None:
+    """Without the CA bundle the certificate fails verification: final at once."""
+    server, _ = tls_server
+    sleep = Recorder()
+    settings = settings_for(server, username=None, password=None, api_token=TOKEN)
+
+    async with CentreonClient(settings, sleep=sleep) as client:
+        with pytest.raises(CertificateError) as caught:
+            await client.get_json("/monitoring/resources")
+
+    assert "CENTREON_CA_BUNDLE" in str(caught.value)
+    assert sleep.sleeps == []
+    assert server.app is not None
+    assert server.app[SEEN] == []
