@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable, Sequence
@@ -117,6 +118,30 @@ async def test_fetch_shard_streams_batches_no_larger_than_batch_size(
         await fetch_shard(settings_for(sim), whole_fleet(sim, 4), sink, batch_size=30)
 
         assert [len(batch) for batch in sink.batches] == [30, 30, 30, 10]
+
+
+async def test_fetch_shard_stops_fetching_while_the_sink_is_busy(
+    simulator: SimulatorFactory,
+) -> None:
+    """While a slow write is under way, workers fill one more batch and wait."""
+    async with simulator(**(SMALL | {"hosts": 40})) as sim:
+        served_during_write: list[int] = []
+
+        async def slow_first_write() -> None:
+            if not served_during_write:
+                before = sim.counters.detail_ok
+                await asyncio.sleep(0.1)
+                served_during_write.append(sim.counters.detail_ok - before)
+
+        outcome = await fetch_shard(
+            settings_for(sim),
+            whole_fleet(sim, 4),
+            ListSink(slow_first_write),
+            batch_size=10,
+        )
+
+        assert outcome.ok == 200
+        assert served_during_write[0] <= 10 + 2 * 4
 
 
 async def test_fetch_shard_stamps_records_with_their_dataset(
