@@ -136,12 +136,16 @@ class AIMDLimiter:
         self._ewma = None
 
     def _observe(self, ticket: int, latency_s: float) -> None:
+        baseline = self._baseline
+        if baseline is not None:
+            # One very slow answer is an outlier, not inflation: clip it so only
+            # a lasting share of slow answers can move the average that far.
+            latency_s = min(latency_s, 1.5 * self.inflation * baseline)
         ewma = self._ewma
         ewma = latency_s if ewma is None else ewma + self.alpha * (latency_s - ewma)
         self._ewma = ewma
         self._samples += 1
         if self._samples >= self.warmup:
-            baseline = self._baseline
             # Drift up slowly so a lasting change of the server's normal pace
             # becomes the new normal instead of throttling forever.
             if baseline is None or ewma < baseline * 1.002:

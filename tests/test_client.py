@@ -204,6 +204,21 @@ async def test_client_translates_a_refused_connection_into_transport_error() -> 
     assert TOKEN not in str(caught.value)
 
 
+def test_client_takes_its_ceiling_and_retry_floor_from_settings() -> None:
+    """The in-flight ceiling is CENTREON_MAX_CONCURRENCY unless a share is given."""
+    settings = CentreonSettings(
+        url="https://centreon.test/centreon/api/latest",
+        api_token=TOKEN,
+        max_concurrency=9,
+    )
+
+    whole, share = CentreonClient(settings), CentreonClient(settings, concurrency=3)
+
+    assert (whole.limiter.ceiling, whole.budget.floor) == (9, 18)
+    assert (share.limiter.ceiling, share.budget.floor) == (3, 10)
+    assert TOKEN not in repr(whole)
+
+
 def test_latency_histogram_percentiles_are_within_two_percent() -> None:
     """Percentiles come back within the 2 % bucket width."""
     histogram = LatencyHistogram()

@@ -103,3 +103,14 @@ async def test_limiter_holds_after_a_decrease_before_probing_again() -> None:
     limiter.release(await limiter.acquire(), latency_s=0.1)
 
     assert (held, limiter.limit) == (4.0, 4.25)
+
+
+async def test_limiter_ignores_a_single_very_slow_answer() -> None:
+    """One answer thirty times slower than usual does not lower the limit."""
+    limiter = AIMDLimiter(16, warmup=5)
+    for _ in range(30):
+        limiter.release(await limiter.acquire(), latency_s=0.1)
+
+    limiter.release(await limiter.acquire(), latency_s=3.0)
+
+    assert (limiter.decreases, limiter.limit) == (0, 16.0)
