@@ -74,7 +74,8 @@ class ShardOutcome:
     ``ok + vanished + failed + skipped == planned``: ``skipped`` URLs were not
     fetched because the shard stopped. ``requests`` counts HTTP exchanges
     (logins and retries included), ``refused`` the 429 and 503 answers, and
-    ``max_in_flight`` the most requests this shard ever had in flight.
+    ``max_in_flight`` the most requests this shard ever had in flight and
+    ``limit_decreases`` how often the AIMD limiter lowered its limit.
     """
 
     shard: int
@@ -94,6 +95,7 @@ class ShardOutcome:
     duration_s: float
     concurrency: int
     max_in_flight: int
+    limit_decreases: int
     vanished_uuids: tuple[str, ...] = ()
     error: str | None = None
 
@@ -284,6 +286,7 @@ def _outcome(
         duration_s=round(duration_s, 3),
         concurrency=shard.concurrency,
         max_in_flight=client.limiter.max_in_flight,
+        limit_decreases=client.limiter.decreases,
         vanished_uuids=tuple(state.vanished_uuids),
         error=_reason(error) if error else None,
     )

@@ -243,6 +243,7 @@ async def test_fetch_shard_backs_off_when_the_server_refuses_with_503(
         assert outcome.ok == 100
         assert sim.counters.refused > 0
         assert outcome.refused == sim.counters.refused
+        assert outcome.limit_decreases >= 1
         assert sleep.sleeps == [2.0] * sim.counters.refused
 
 
