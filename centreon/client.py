@@ -279,7 +279,7 @@ class CentreonClient:
         """
         return await call_with_retries(
             lambda: self._get_signed_in(path, params),
-            url=self._base + path,
+            url=self.redact(path, params),
             policy=self.policy,
             budget=self.budget,
             sleep=self._retry_sleep,
@@ -319,10 +319,6 @@ class CentreonClient:
                     f"HTTP {answer.status}: Centreon {reason}",
                     url=self.redact(path, params),
                 )
-            logger.warning(
-                "token refused, signing in again",
-                extra={"url": self.redact(path, params), "status": answer.status},
-            )
             await self._tokens.renew(generation)
             renewed = True
 
