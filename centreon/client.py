@@ -438,11 +438,8 @@ class CentreonClient:
             if answer.status != 200:
                 raise self._status_error(answer, LOGIN_PATH, None)
             decoded = self._decode(answer, LOGIN_PATH, None)
-            token = (
-                decoded.get("security", {}).get("token")
-                if isinstance(decoded, dict)
-                else None
-            )
+            security = decoded.get("security") if isinstance(decoded, dict) else None
+            token = security.get("token") if isinstance(security, dict) else None
             if not isinstance(token, str) or not token:
                 raise MalformedResponseError(
                     "HTTP 200 without security.token", url=self.redact(LOGIN_PATH)

@@ -11,7 +11,7 @@ from aiohttp.test_utils import TestServer
 
 from centreon.auth import Credentials, TokenKeeper
 from centreon.client import CentreonClient
-from centreon.errors import AccessDeniedError, LoginError
+from centreon.errors import AccessDeniedError, LoginError, MalformedResponseError
 from centreon.settings import CentreonSettings
 from tests.simulator_fixtures import SimulatorFactory
 
@@ -174,3 +174,20 @@ async def test_client_gives_up_on_a_403_after_a_fresh_login(
 
     assert server.app is not None
     assert len(server.app[LOGINS]) == 2
+
+
+async def test_client_rejects_a_login_answer_without_a_token(
+    aiohttp_server: ServerFactory,
+) -> None:
+    """A 200 from /login whose security block is not an object is malformed."""
+
+    async def login(request: web.Request) -> web.Response:
+        return web.json_response({"security": "no token here"})
+
+    app = web.Application()
+    app.router.add_post("/centreon/api/latest/login", login)
+    server = await aiohttp_server(app)
+
+    with pytest.raises(MalformedResponseError, match=r"security\.token"):
+        async with CentreonClient(password_settings(server)):
+            pass
