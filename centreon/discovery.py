@@ -187,25 +187,39 @@ async def _crawl(
     # Pages are reduced to their identities as they arrive, so discovery holds
     # a few full pages at most, whatever the size of the fleet.
     first = await fetch_listing_page(client, kind, 1, limit)
+    total = first.total
+    pages = [_resources(client, kind, first)]
+    del first
 
     async def fetch(page: int) -> list[Resource]:
         return _resources(
             client, kind, await fetch_listing_page(client, kind, page, limit)
         )
 
-    rest = await _all(
-        *(fetch(page) for page in plan_listing_pages(first.total, limit)[1:])
-    )
+    planned = plan_listing_pages(total, limit)
+    pages += await _all(*(fetch(page) for page in planned[1:]))
+    # A full last page means resources were added since the first page:
+    # follow on until a page comes back short.
+    next_page = planned[-1] + 1
+    while len(pages[-1]) == limit:
+        pages.append(await fetch(next_page))
+        next_page += 1
+    unique, duplicates = _deduplicate(pages)
+
+    return total, unique, duplicates
+
+
+def _deduplicate(pages: Sequence[Sequence[Resource]]) -> tuple[list[Resource], int]:
     seen: dict[str, Resource] = {}
     duplicates = 0
-    for resources in (_resources(client, kind, first), *rest):
+    for resources in pages:
         for resource in resources:
             if resource.uuid in seen:
                 duplicates += 1
             else:
                 seen[resource.uuid] = resource
 
-    return first.total, list(seen.values()), duplicates
+    return list(seen.values()), duplicates
 
 
 async def discover(client: CentreonClient) -> Inventory:

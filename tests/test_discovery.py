@@ -164,3 +164,34 @@ async def test_fetch_listing_page_rejects_an_envelope_without_meta_total(
 
     assert caught.value.url is not None
     assert "page=1" in caught.value.url
+
+
+async def test_discover_follows_on_when_resources_appear_during_the_crawl(
+    aiohttp_server: ServerFactory,
+) -> None:
+    """A full last page means the fleet grew: pages continue until one is short."""
+    hosts = [
+        {"uuid": f"h{i}", "id": i, "name": f"host-{i}", "parent": None}
+        for i in range(1, 6)
+    ]
+
+    async def listing(request: web.Request) -> web.Response:
+        page, limit = int(request.query["page"]), int(request.query["limit"])
+        if request.query["types"] == '["service"]':
+            return web.json_response({"result": [], "meta": {"total": 0}})
+        items = hosts[(page - 1) * limit : page * limit]
+        # The first page was served before the fifth host existed.
+        return web.json_response({"result": items, "meta": {"total": 4}})
+
+    app = web.Application()
+    app.router.add_get("/centreon/api/latest/monitoring/resources", listing)
+    server = await aiohttp_server(app)
+    settings = CentreonSettings(
+        url=str(server.make_url("/centreon/api/latest")), api_token="token", page_size=2
+    )
+
+    async with CentreonClient(settings) as client:
+        inventory = await discover(client)
+
+    assert [r.uuid for r in inventory.hosts] == ["h1", "h2", "h3", "h4", "h5"]
+    assert inventory.host_total == 4
