@@ -18,12 +18,15 @@ from it; it is not part of any ``repr``, message or log record.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 
 from centreon.errors import AccessDeniedError, LoginError
 from centreon.settings import CentreonSettings
 
 __all__ = ["Credentials", "TokenKeeper"]
+
+logger = logging.getLogger(__name__)
 
 Login = Callable[[str, str], Awaitable[str]]
 
@@ -136,6 +139,8 @@ class TokenKeeper:
                 raise self._failure
             if self._generation != refused_generation:
                 return
+            if self._token is not None:
+                logger.warning("token refused, signing in again")
             try:
                 token = await self._login(
                     self._credentials.username, self._credentials.password

@@ -42,6 +42,7 @@ from centreon.auth import TokenKeeper
 from centreon.errors import (
     AccessDeniedError,
     CentreonError,
+    CertificateError,
     HTTPStatusError,
     LoginError,
     MalformedResponseError,
@@ -49,7 +50,12 @@ from centreon.errors import (
     TransportError,
 )
 from centreon.limiter import AIMDLimiter
-from centreon.retry import RetryBudget, RetryPolicy, call_with_retries
+from centreon.retry import (
+    DEFAULT_BUDGET_FLOOR,
+    RetryBudget,
+    RetryPolicy,
+    call_with_retries,
+)
 from centreon.settings import CentreonSettings
 
 __all__ = ["CentreonClient", "ClientStats", "LatencyHistogram"]
@@ -185,7 +191,11 @@ class CentreonClient:
         self.settings = settings
         self.concurrency = concurrency or settings.max_concurrency
         self.policy = policy or RetryPolicy()
-        self.budget = budget or RetryBudget()
+        # The floor covers one refused burst at full concurrency, so a server
+        # that starts busy is probed by the limiter instead of failing the run.
+        self.budget = budget or RetryBudget(
+            floor=max(DEFAULT_BUDGET_FLOOR, 2 * self.concurrency)
+        )
         self.limiter = AIMDLimiter(self.concurrency)
         self.stats = ClientStats()
         self._sleep = sleep
@@ -269,7 +279,7 @@ class CentreonClient:
         """
         return await call_with_retries(
             lambda: self._get_signed_in(path, params),
-            url=self._base + path,
+            url=self.redact(path, params),
             policy=self.policy,
             budget=self.budget,
             sleep=self._retry_sleep,
@@ -309,10 +319,6 @@ class CentreonClient:
                     f"HTTP {answer.status}: Centreon {reason}",
                     url=self.redact(path, params),
                 )
-            logger.warning(
-                "token refused, signing in again",
-                extra={"url": self.redact(path, params), "status": answer.status},
-            )
             await self._tokens.renew(generation)
             renewed = True
 
@@ -382,6 +388,12 @@ class CentreonClient:
                 f"no answer within {self.settings.timeout_s:g} s",
                 url=self.redact(path, params),
             ) from exc
+        except aiohttp.ClientConnectorCertificateError as exc:
+            raise CertificateError(
+                "the server's TLS certificate did not verify; for a private CA "
+                "set CENTREON_CA_BUNDLE",
+                url=self.redact(path, params),
+            ) from exc
         except aiohttp.ClientError as exc:
             stats.transport_errors += 1
             raise TransportError(
@@ -426,11 +438,8 @@ class CentreonClient:
             if answer.status != 200:
                 raise self._status_error(answer, LOGIN_PATH, None)
             decoded = self._decode(answer, LOGIN_PATH, None)
-            token = (
-                decoded.get("security", {}).get("token")
-                if isinstance(decoded, dict)
-                else None
-            )
+            security = decoded.get("security") if isinstance(decoded, dict) else None
+            token = security.get("token") if isinstance(security, dict) else None
             if not isinstance(token, str) or not token:
                 raise MalformedResponseError(
                     "HTTP 200 without security.token", url=self.redact(LOGIN_PATH)

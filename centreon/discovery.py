@@ -17,9 +17,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Coroutine, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from centreon.client import CentreonClient
 from centreon.errors import MalformedResponseError
@@ -39,6 +39,8 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 RESOURCES_PATH = "/monitoring/resources"
+
+T = TypeVar("T")
 
 ResourceType = Literal["host", "service"]
 
@@ -167,31 +169,57 @@ def _resources(
     return resources
 
 
+async def _all(*coroutines: Coroutine[Any, Any, T]) -> list[T]:
+    # Like gather, but a failure cancels the siblings instead of leaving them
+    # running against a client that is about to close.
+    tasks = [asyncio.create_task(coroutine) for coroutine in coroutines]
+    try:
+        return await asyncio.gather(*tasks)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
 async def _crawl(
     client: CentreonClient, kind: ResourceType, limit: int
 ) -> tuple[int, list[Resource], int]:
     # Pages are reduced to their identities as they arrive, so discovery holds
     # a few full pages at most, whatever the size of the fleet.
     first = await fetch_listing_page(client, kind, 1, limit)
+    total = first.total
+    pages = [_resources(client, kind, first)]
+    del first
 
     async def fetch(page: int) -> list[Resource]:
         return _resources(
             client, kind, await fetch_listing_page(client, kind, page, limit)
         )
 
-    rest = await asyncio.gather(
-        *(fetch(page) for page in plan_listing_pages(first.total, limit)[1:])
-    )
+    planned = plan_listing_pages(total, limit)
+    pages += await _all(*(fetch(page) for page in planned[1:]))
+    # A full last page means resources were added since the first page:
+    # follow on until a page comes back short.
+    next_page = planned[-1] + 1
+    while len(pages[-1]) == limit:
+        pages.append(await fetch(next_page))
+        next_page += 1
+    unique, duplicates = _deduplicate(pages)
+
+    return total, unique, duplicates
+
+
+def _deduplicate(pages: Sequence[Sequence[Resource]]) -> tuple[list[Resource], int]:
     seen: dict[str, Resource] = {}
     duplicates = 0
-    for resources in (_resources(client, kind, first), *rest):
+    for resources in pages:
         for resource in resources:
             if resource.uuid in seen:
                 duplicates += 1
             else:
                 seen[resource.uuid] = resource
 
-    return first.total, list(seen.values()), duplicates
+    return list(seen.values()), duplicates
 
 
 async def discover(client: CentreonClient) -> Inventory:
@@ -204,9 +232,7 @@ async def discover(client: CentreonClient) -> Inventory:
             services,
             service_duplicates,
         ),
-    ) = await asyncio.gather(
-        _crawl(client, "host", limit), _crawl(client, "service", limit)
-    )
+    ) = await _all(_crawl(client, "host", limit), _crawl(client, "service", limit))
     inventory = Inventory(
         hosts=tuple(hosts),
         services=tuple(services),

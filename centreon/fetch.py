@@ -5,7 +5,8 @@ shard and runs as many workers as the shard's concurrency share; each worker
 takes the next URL, so the number of pending requests never depends on the
 shard's size, and the client's AIMD limiter keeps the requests in flight at
 or below the share. Records go to the sink in batches of ``batch_size``, one
-write at a time, so memory holds a few batches, not the shard.
+write at a time; while a write is under way the workers stop once the next
+batch is full, so memory holds about two batches, not the shard.
 
 A 404 on a planned resource means it vanished after discovery: it is counted
 and reported, not an error. Any other classified failure (a refused login, a
@@ -73,7 +74,8 @@ class ShardOutcome:
     ``ok + vanished + failed + skipped == planned``: ``skipped`` URLs were not
     fetched because the shard stopped. ``requests`` counts HTTP exchanges
     (logins and retries included), ``refused`` the 429 and 503 answers, and
-    ``max_in_flight`` the most requests this shard ever had in flight.
+    ``max_in_flight`` the most requests this shard ever had in flight and
+    ``limit_decreases`` how often the AIMD limiter lowered its limit.
     """
 
     shard: int
@@ -93,6 +95,7 @@ class ShardOutcome:
     duration_s: float
     concurrency: int
     max_in_flight: int
+    limit_decreases: int
     vanished_uuids: tuple[str, ...] = ()
     error: str | None = None
 
@@ -155,29 +158,36 @@ class _ShardFetch:
                     url=self.client.redact(url.path),
                 )
             self.ok += 1
-            self.buffer.append(
-                FetchedRecord(
-                    "hosts" if url.type == "host" else "services", payload, self.now()
-                )
-            )
+            dataset: Dataset = "hosts" if url.type == "host" else "services"
+            self.buffer.append(FetchedRecord(dataset, payload, self.now()))
             if len(self.buffer) >= self.batch_size:
-                await self.flush()
+                await self.write_full_batches()
 
     def _vanish(self, url: PlannedUrl) -> None:
         self.vanished += 1
         if len(self.vanished_uuids) < VANISHED_SAMPLE:
             self.vanished_uuids.append(url.uuid)
-        logger.info(
+        logger.debug(
             "resource vanished",
             extra={"url": self.client.redact(url.path), "status": 404},
         )
 
-    async def flush(self) -> None:
-        if not self.buffer:
-            return
-        batch, self.buffer = self.buffer, []
+    async def write_full_batches(self) -> None:
+        # Workers that fill the buffer while a write is under way wait here
+        # instead of fetching on, so the buffer holds at most one batch plus
+        # one record per worker beside the batch being written.
         async with self.write_lock:
-            await self.sink.write(batch)
+            size = self.batch_size
+            while len(self.buffer) >= size:
+                batch = self.buffer[:size]
+                del self.buffer[:size]
+                await self.sink.write(batch)
+
+    async def flush(self) -> None:
+        async with self.write_lock:
+            if self.buffer:
+                batch, self.buffer = self.buffer, []
+                await self.sink.write(batch)
 
     async def run(self, workers: int) -> list[CentreonError]:
         """Run the workers; return the classified failures that stopped them."""
@@ -276,6 +286,7 @@ def _outcome(
         duration_s=round(duration_s, 3),
         concurrency=shard.concurrency,
         max_in_flight=client.limiter.max_in_flight,
+        limit_decreases=client.limiter.decreases,
         vanished_uuids=tuple(state.vanished_uuids),
         error=_reason(error) if error else None,
     )

@@ -6,7 +6,9 @@ limit follows the server: it is halved when the server refuses (429, 503),
 times out or answers clearly slower than its baseline, and grows back by about
 one request per round trip while answers are healthy. Only a request sent at
 the current limit may lower it, so a burst of refusals caused by one limit
-halves it once, not once per refusal.
+halves it once, not once per refusal. After a decrease the limit holds for a
+few round trips before probing upwards again, so a server running at its
+capacity sees an occasional refusal, not one per probe.
 """
 
 from __future__ import annotations
@@ -29,12 +31,14 @@ class AIMDLimiter:
         "_baseline",
         "_ewma",
         "_generation",
+        "_hold",
         "_samples",
         "_waiters",
         "alpha",
         "ceiling",
         "decrease_factor",
         "decreases",
+        "hold_rounds",
         "in_flight",
         "inflation",
         "limit",
@@ -50,6 +54,7 @@ class AIMDLimiter:
         inflation: float = 2.0,
         warmup: int = 20,
         alpha: float = 0.1,
+        hold_rounds: int = 4,
     ) -> None:
         if ceiling < 1:
             raise ValueError(f"ceiling must be at least 1, got {ceiling}")
@@ -59,6 +64,7 @@ class AIMDLimiter:
         self.inflation = inflation
         self.warmup = warmup
         self.alpha = alpha
+        self.hold_rounds = hold_rounds
         self.in_flight = 0
         self.max_in_flight = 0
         self.decreases = 0
@@ -66,6 +72,7 @@ class AIMDLimiter:
         self._ewma: float | None = None
         self._baseline: float | None = None
         self._samples = 0
+        self._hold = 0
         self._waiters: deque[asyncio.Future[None]] = deque()
 
     @property
@@ -123,17 +130,22 @@ class AIMDLimiter:
         if ticket != self._generation:
             return
         self.limit = max(1.0, self.limit * self.decrease_factor)
+        self._hold = self.hold_rounds * int(self.limit)
         self._generation += 1
         self.decreases += 1
         self._ewma = None
 
     def _observe(self, ticket: int, latency_s: float) -> None:
+        baseline = self._baseline
+        if baseline is not None:
+            # One very slow answer is an outlier, not inflation: clip it so only
+            # a lasting share of slow answers can move the average that far.
+            latency_s = min(latency_s, 1.5 * self.inflation * baseline)
         ewma = self._ewma
         ewma = latency_s if ewma is None else ewma + self.alpha * (latency_s - ewma)
         self._ewma = ewma
         self._samples += 1
         if self._samples >= self.warmup:
-            baseline = self._baseline
             # Drift up slowly so a lasting change of the server's normal pace
             # becomes the new normal instead of throttling forever.
             if baseline is None or ewma < baseline * 1.002:
@@ -143,5 +155,7 @@ class AIMDLimiter:
                 if ewma > self.inflation * baseline:
                     self._decrease(ticket)
                     return
-        if self.limit < self.ceiling:
+        if self._hold:
+            self._hold -= 1
+        elif self.limit < self.ceiling:
             self.limit = min(float(self.ceiling), self.limit + 1.0 / self.limit)

@@ -35,7 +35,7 @@ async def test_limiter_halves_once_for_a_burst_of_refusals() -> None:
 
 async def test_limiter_recovers_additively_up_to_the_ceiling() -> None:
     """Healthy answers raise the limit by about one per limit answers, never past it."""
-    limiter = AIMDLimiter(4, warmup=1000)
+    limiter = AIMDLimiter(4, warmup=1000, hold_rounds=2)
     limiter.release(await limiter.acquire(), overloaded=True)
     limiter.release(await limiter.acquire(), overloaded=True)
     assert limiter.limit == 1.0
@@ -90,3 +90,27 @@ def test_limiter_rejects_a_ceiling_below_one() -> None:
     """A ceiling of zero requests is a programming error."""
     with pytest.raises(ValueError, match="ceiling"):
         AIMDLimiter(0)
+
+
+async def test_limiter_holds_after_a_decrease_before_probing_again() -> None:
+    """After halving, the limit stays put for hold_rounds round trips."""
+    limiter = AIMDLimiter(8, warmup=1000, hold_rounds=3)
+    limiter.release(await limiter.acquire(), overloaded=True)
+
+    for _ in range(12):
+        limiter.release(await limiter.acquire(), latency_s=0.1)
+    held = limiter.limit
+    limiter.release(await limiter.acquire(), latency_s=0.1)
+
+    assert (held, limiter.limit) == (4.0, 4.25)
+
+
+async def test_limiter_ignores_a_single_very_slow_answer() -> None:
+    """One answer thirty times slower than usual does not lower the limit."""
+    limiter = AIMDLimiter(16, warmup=5)
+    for _ in range(30):
+        limiter.release(await limiter.acquire(), latency_s=0.1)
+
+    limiter.release(await limiter.acquire(), latency_s=3.0)
+
+    assert (limiter.decreases, limiter.limit) == (0, 16.0)
