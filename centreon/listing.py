@@ -443,6 +443,7 @@ def _outcome(
         duration_s=round(duration_s, 3),
         concurrency=shard.concurrency,
         max_in_flight=client.limiter.max_in_flight,
+        limit_decreases=client.limiter.decreases,
         error=f"{type(error).__name__}: {error}" if error else None,
     )
     extra = {
