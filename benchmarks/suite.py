@@ -146,7 +146,7 @@ def _row(
         rows = float(_published_rows(lake)) if status == "ok" else None
         run_s = _number(summary, "duration_s", "durations.total_s", "durations.run_s")
         retries = _number(summary, "retries", "requests.retries")
-        failed = _number(summary, "failed", "vanished")
+        failed = _number(summary, "urls_failed", "failed")
     ratio = run_s / case.limit_s if run_s is not None else None
 
     return Row(
