@@ -165,6 +165,22 @@ class ListingPlan:
             "shards": [s.to_dict() for s in self.shards],
         }
 
+    def activity_shards(self) -> list[dict[str, Any]]:
+        """The ``shards`` of a ``plan_run`` result: index, share, and the pages.
+
+        The orchestrator forwards each entry's ``listing`` to its
+        ``fetch_shard`` input, where :meth:`ListingShard.from_dict` rebuilds it.
+        """
+        return [
+            {
+                "index": s.index,
+                "concurrency": s.concurrency,
+                "resources": s.planned,
+                "listing": s.to_dict(),
+            }
+            for s in self.shards
+        ]
+
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ListingPlan:
         """The plan :meth:`to_dict` described."""

@@ -150,6 +150,25 @@ def test_listing_plan_round_trips_through_its_dict() -> None:
     assert ListingPlan.from_dict(plan.to_dict()) == plan
 
 
+def test_listing_plan_activity_shards_carry_each_shard_whole() -> None:
+    """Each plan_run shard entry rebuilds, from its listing key, the shard itself."""
+    shards = split_pages(
+        {"host": 300, "service": 2700},
+        page_size=100,
+        max_concurrency=6,
+        max_shards=3,
+        min_pages_per_shard=1,
+    )
+    plan = ListingPlan(300, 2700, 100, shards)
+
+    entries = plan.activity_shards()
+
+    assert [ListingShard.from_dict(e["listing"]) for e in entries] == list(shards)
+    assert [(e["index"], e["concurrency"]) for e in entries] == [
+        (s.index, s.concurrency) for s in shards
+    ]
+
+
 def test_page_range_lists_its_pages_inclusively() -> None:
     """A range from 3 to 5 holds pages 3, 4 and 5."""
     assert list(PageRange("service", 3, 5).pages()) == [3, 4, 5]
