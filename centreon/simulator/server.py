@@ -21,6 +21,10 @@ logger = logging.getLogger(__name__)
 # In-flight handlers get this long to finish when the simulator stops; a slow
 # fault can hold a worker for seconds and tests must not wait for it.
 _SHUTDOWN_TIMEOUT_S = 0.5
+# Bodies of this many resources are serialised before the port opens, so the
+# first requests of a benchmark do not pay for it; larger fleets build the
+# rest on first use (about 0.15 ms per resource).
+_WARM_RESOURCES = 20_000
 
 
 class Simulator:
@@ -85,6 +89,7 @@ class Simulator:
 
     async def start(self) -> None:
         """Bind and serve."""
+        self._app.bodies.warm(self.fleet.resources[:_WARM_RESOURCES])
         runner = web.AppRunner(
             self._app.build(),
             handle_signals=False,
