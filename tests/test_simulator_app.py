@@ -208,3 +208,55 @@ async def shared_token(
 ) -> str:
     """A token on the shared simulator."""
     return await token_for(simulator_http, shared_simulator)
+
+
+@pytest.mark.parametrize(
+    ("params", "status", "code"),
+    [
+        pytest.param({"page": "\uff11"}, 500, 0, id="fullwidth-digit"),
+        pytest.param({"limit": "1" * 25}, 500, 0, id="overflowing-limit"),
+        pytest.param(
+            {"search": '{"$and":' * 40 + "{}" + "}" * 40}, 500, 500, id="deep-search"
+        ),
+        pytest.param(
+            {"search": '{"name":{"$rg":"(a+)+$"}}'}, 500, 500, id="backtracking-regex"
+        ),
+        pytest.param(
+            {"search": '{"name":{"$rg":".*.*.*.*x"}}'}, 500, 500, id="many-quantifiers"
+        ),
+        pytest.param({"search": '{"name":{"$rg":"("}}'}, 500, 500, id="invalid-regex"),
+    ],
+)
+async def test_app_hostile_listing_parameters_get_centreon_errors(
+    simulator: SimulatorFactory,
+    simulator_http: aiohttp.ClientSession,
+    params: dict[str, str],
+    status: int,
+    code: int,
+) -> None:
+    """Inputs that would break a naive server get Centreon's error envelope."""
+    async with simulator() as sim:
+        token = await token_for(simulator_http, sim)
+        answer = await exchange(
+            simulator_http,
+            "GET",
+            f"{sim.api_url}/monitoring/resources",
+            token=token,
+            params=params,
+        )
+
+    assert answer.status == status
+    assert answer.json()["code"] == code
+
+
+async def test_app_overlong_id_finds_no_route(
+    simulator: SimulatorFactory, simulator_http: aiohttp.ClientSession
+) -> None:
+    """An id too long to be a PHP integer matches no route."""
+    async with simulator() as sim:
+        token = await token_for(simulator_http, sim)
+        path = "/monitoring/resources/hosts/" + "9" * 40
+        answer = await exchange(simulator_http, "GET", sim.api_url + path, token=token)
+
+    assert answer.status == 404
+    assert answer.json()["message"].startswith("No route found")

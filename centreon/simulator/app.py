@@ -195,8 +195,9 @@ class SimulatorApp:
             *,
             data: bool = True,
         ) -> _Route:
+            # Ids beyond 18 digits are not PHP integers: no route matches.
             pattern = re.compile(
-                "^" + path.replace("{", "(?P<").replace("}", r">\d+)") + "$"
+                "^" + path.replace("{", "(?P<").replace("}", ">[0-9]{1,18})") + "$"
             )
             return _Route(name, method, pattern, since, data, handler)
 
@@ -302,6 +303,10 @@ class SimulatorApp:
             self.counters.count(name, "reset")
             return web.Response()
         self.counters.count(name, response.status)
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug(
+                "simulator request", extra={"endpoint": name, "status": response.status}
+            )
         if response.content_type == "application/json":
             _compress(request, response)
         return response
@@ -365,7 +370,7 @@ class SimulatorApp:
     @staticmethod
     def _page_rows(request: web.Request) -> int:
         raw = request.query.get("limit", "10").strip()
-        return int(raw) if raw.isdigit() and len(raw) < 10 else 0
+        return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else 0
 
     def _no_route(self, request: web.Request, allowed: list[str]) -> web.Response:
         target = f'"{request.method} {request.url}"'

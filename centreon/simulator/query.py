@@ -35,7 +35,14 @@ Row = TypeVar("Row")
 Field = Callable[[Any], Any]
 Predicate = Callable[[Any], bool]
 
-_INTEGER = re.compile(r"^[+-]?\d{1,18}$")
+_INTEGER = re.compile(r"^[+-]?[0-9]{1,18}$")
+# MySQL stops a REGEXP that backtracks too long (regexp_time_limit); Python's re
+# cannot be stopped, so patterns that could backtrack badly (a quantified group,
+# several quantifiers) are refused up front with the same 500.
+_QUANTIFIED_GROUP = re.compile(r"\)[*+?{]")
+_QUANTIFIER = re.compile(r"[*+{]")
+_MAX_QUANTIFIERS = 3
+_MAX_DEPTH = 32
 _DIRECTION = re.compile(r"^(ASC|DESC)$", re.IGNORECASE)
 
 
@@ -205,6 +212,9 @@ def _condition(field: Field, op: str, operand: Any) -> Predicate:
     if op == "$rg":
         if not isinstance(operand, str):
             raise SearchError("regex needs a string")
+        quantifiers = len(_QUANTIFIER.findall(operand))
+        if _QUANTIFIED_GROUP.search(operand) or quantifiers > _MAX_QUANTIFIERS:
+            raise SearchError("regex too expensive")
         try:
             regex = re.compile(operand, re.IGNORECASE)
         except re.error as exc:
@@ -224,16 +234,20 @@ def _field_condition(field: Field, value: Any) -> Predicate:
     return _condition(field, "$eq", value)
 
 
-def _compile(node: Any, mode: str, fields: Mapping[str, Field]) -> Predicate | None:
+def _compile(
+    node: Any, mode: str, fields: Mapping[str, Field], depth: int = 0
+) -> Predicate | None:
+    if depth > _MAX_DEPTH:
+        raise SearchError("search nested too deeply")
     if isinstance(node, list):
-        compiled = [_compile(item, "$and", fields) for item in node]
+        compiled = [_compile(item, "$and", fields, depth + 1) for item in node]
         return _combine([p for p in compiled if p is not None], mode)
     if not isinstance(node, dict):
         raise SearchError("search conditions must be objects")
     parts = []
     for key, value in node.items():
         if key in ("$and", "$or"):
-            part = _compile(value, key, fields)
+            part = _compile(value, key, fields, depth + 1)
         elif key in fields:
             part = _field_condition(fields[key], value)
         else:

@@ -169,7 +169,7 @@ def _ints(name: str, raw: str) -> tuple[int, ...]:
     for value in values:
         if isinstance(value, int) and not isinstance(value, bool):
             parsed.append(value)
-        elif isinstance(value, str) and value.isdigit():
+        elif isinstance(value, str) and value.isascii() and value.isdigit():
             parsed.append(int(value))
         else:
             raise QueryError(
