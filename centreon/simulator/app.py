@@ -43,8 +43,7 @@ from centreon.simulator.presenter import (
 )
 from centreon.simulator.query import (
     Page,
-    QueryError,
-    SearchError,
+    Rejection,
     compile_search,
     normalise_search,
     parse_page,
@@ -113,6 +112,15 @@ class _Route:
     since: tuple[int, int]
     data: bool
     handler: Handler
+
+
+@dataclass(frozen=True, slots=True)
+class _LegacyPage:
+    page: Page
+    search: dict[str, Any]
+    sort: dict[str, str]
+    rows: list[Any]
+    total: int
 
 
 @dataclass(slots=True)
@@ -253,6 +261,9 @@ class SimulatorApp:
 
     def _envelope(self, status: int, code: int, message: str) -> web.Response:
         return self._json(dumps_symfony({"code": code, "message": message}), status)
+
+    def _reject(self, rejection: Rejection) -> web.Response:
+        return self._envelope(rejection.status, rejection.code, rejection.message)
 
     def _html(
         self, status: int, reason: str, body: bytes, retry_after: int | None
@@ -448,7 +459,7 @@ class SimulatorApp:
 
     # -- resources ---------------------------------------------------------
 
-    def _select(self, query: ResourceQuery) -> list[Host | Service]:
+    def _select(self, query: ResourceQuery) -> list[Host | Service] | Rejection:
         if self._selections_version != self.fleet.version:
             self._selections.clear()
             self._selections_version = self.fleet.version
@@ -457,25 +468,25 @@ class SimulatorApp:
         if rows is None:
             if len(self._selections) >= _SELECTION_CACHE_SIZE:
                 self._selections.clear()
-            rows = select(self.fleet.resources, query)
-            self._selections[key] = rows
+            selected = select(self.fleet.resources, query)
+            if isinstance(selected, Rejection):
+                return selected
+            rows = self._selections[key] = selected
         return rows
 
     async def _resources(self, call: _Call) -> web.Response:
         if (denied := self._authorize(call)) is not None:
             return denied
-        try:
-            query = parse_resource_query(call.request.query)
-        except QueryError as exc:
-            return self._envelope(exc.status, exc.code, exc.message)
+        query = parse_resource_query(call.request.query)
+        if isinstance(query, Rejection):
+            return self._reject(query)
         page = query.page
         if page.page < 1 or page.limit < 0:
             return self._envelope(500, 500, "Error while searching for resources")
         for changed in self.faults.churn(self.fleet, call.now):
             self.bodies.forget(changed)
-        try:
-            rows = self._select(query)
-        except SearchError:
+        rows = self._select(query)
+        if isinstance(rows, Rejection):
             return self._envelope(500, 500, "Error while searching for resources")
         total = len(rows)
         chosen = rows[page.offset : page.offset + page.limit] if page.limit else []
@@ -540,40 +551,35 @@ class SimulatorApp:
 
     def _legacy_page(
         self, call: _Call, rows: list[Any], fields: dict[str, Any], kind: str
-    ) -> tuple[Page, dict[str, Any], dict[str, str], list[Any], int] | web.Response:
+    ) -> _LegacyPage | web.Response:
         query = call.request.query
-        try:
-            page = parse_page(query)
-            sort = parse_sort(query.get("sort_by"))
-        except QueryError as exc:
-            return self._envelope(exc.status, exc.code, exc.message)
+        page = parse_page(query)
+        if isinstance(page, Rejection):
+            return self._reject(page)
+        sort = parse_sort(query.get("sort_by"))
+        if isinstance(sort, Rejection):
+            return self._reject(sort)
         if page.page < 1 or page.limit < 0:
             return self._envelope(500, 500, f"Error while searching for {kind}")
         search = normalise_search(query.get("search"))
-        try:
-            predicate = compile_search(search, fields)
-            selected = [r for r in rows if predicate(r)]
-        except SearchError:
+        predicate = compile_search(search, fields)
+        if isinstance(predicate, Rejection):
             return self._envelope(500, 500, f"Error while searching for {kind}")
+        selected = [r for r in rows if predicate(r)]
         if sort:
             selected = sort_rows(selected, sort, fields)
         chosen = selected[page.offset : page.offset + page.limit] if page.limit else []
-        return page, search, sort, chosen, len(selected)
+        return _LegacyPage(page, search, sort, chosen, len(selected))
 
     def _legacy_body(
-        self,
-        page: Page,
-        search: dict[str, Any],
-        sort: dict[str, str],
-        items: list[dict[str, Any]],
-        total: int,
+        self, shaped: _LegacyPage, items: list[dict[str, Any]]
     ) -> web.Response:
         meta = {
-            "page": page.page,
-            "limit": page.limit,
-            "search": search,
-            "sort_by": sort,
-            "total": total,
+            "page": shaped.page.page,
+            "limit": shaped.page.limit,
+            "search": shaped.search,
+            "sort_by": shaped.sort,
+            "total": shaped.total,
         }
         return self._json(dumps_jms({"result": items, "meta": meta}))
 
@@ -584,10 +590,9 @@ class SimulatorApp:
         shaped = self._legacy_page(call, hosts, HOST_FIELDS, "hosts")
         if isinstance(shaped, web.Response):
             return shaped
-        page, search, sort, chosen, total = shaped
         show = truthy(call.request.query, "show_service")
-        items = [legacy_host(h, self.date, show_services=show) for h in chosen]
-        return self._legacy_body(page, search, sort, items, total)
+        items = [legacy_host(h, self.date, show_services=show) for h in shaped.rows]
+        return self._legacy_body(shaped, items)
 
     def _legacy_services_of(
         self,
@@ -599,19 +604,11 @@ class SimulatorApp:
         shaped = self._legacy_page(call, services, fields, "services")
         if isinstance(shaped, web.Response):
             return shaped
-        page, search, sort, chosen, total = shaped
         items = [
-            legacy_service(
-                s,
-                self.date,
-                None
-                if s.last_status_change is None
-                else humanize(call.now - s.last_status_change),
-                with_host=with_host,
-            )
-            for s in chosen
+            legacy_service(s, self.date, self._age(call.now, s), with_host=with_host)
+            for s in shaped.rows
         ]
-        return self._legacy_body(page, search, sort, items, total)
+        return self._legacy_body(shaped, items)
 
     async def _legacy_services(self, call: _Call) -> web.Response:
         if (denied := self._authorize(call)) is not None:
@@ -627,6 +624,11 @@ class SimulatorApp:
             return web.Response(status=404, headers=self._api_headers)
         services = sorted(host.services, key=lambda s: s.name.casefold())
         return self._legacy_services_of(call, services, HOST_SERVICE_FIELDS, False)
+
+    @staticmethod
+    def _age(now: float, service: Service) -> str | bool | None:
+        changed = service.last_status_change
+        return None if changed is None else humanize(now - changed)
 
     # -- admin ---------------------------------------------------------------
 
