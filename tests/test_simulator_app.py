@@ -260,3 +260,19 @@ async def test_app_overlong_id_finds_no_route(
 
     assert answer.status == 404
     assert answer.json()["message"].startswith("No route found")
+
+
+async def test_app_admin_reset_zeroes_counters(
+    simulator: SimulatorFactory, simulator_http: aiohttp.ClientSession
+) -> None:
+    """POST /_simulator/counters/reset starts the counts again from zero."""
+    async with simulator() as sim:
+        await token_for(simulator_http, sim)
+        answer = await exchange(
+            simulator_http, "POST", f"{sim.admin_url}/counters/reset"
+        )
+        await exchange(simulator_http, "GET", f"{sim.api_url}/monitoring/resources")
+
+    assert answer.json()["total_requests"] == 0
+    assert answer.json()["logins"] == {"ok": 0, "failed": 0}
+    assert sim.counters.to_dict()["requests"] == {"resources": {"403": 1}}

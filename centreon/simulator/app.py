@@ -182,6 +182,7 @@ class SimulatorApp:
         app = web.Application()
         app.router.add_get(f"{ADMIN_PREFIX}/counters", self._admin_counters)
         app.router.add_post(f"{ADMIN_PREFIX}/restart", self._admin_restart)
+        app.router.add_post(f"{ADMIN_PREFIX}/counters/reset", self._admin_reset)
         app.router.add_route("*", "/{tail:.*}", self._dispatch)
         return app
 
@@ -633,6 +634,12 @@ class SimulatorApp:
     # -- admin ---------------------------------------------------------------
 
     async def _admin_counters(self, _request: web.Request) -> web.Response:
+        return web.Response(
+            body=orjson.dumps(self.counters.to_dict()), content_type="application/json"
+        )
+
+    async def _admin_reset(self, _request: web.Request) -> web.Response:
+        self.counters.reset()
         return web.Response(
             body=orjson.dumps(self.counters.to_dict()), content_type="application/json"
         )
