@@ -331,15 +331,37 @@ class SimulatorApp:
         version: str | None,
         allowed: list[str],
     ) -> web.Response | None:
-        now = self.clock()
-        if self.faults.restart_due(now):
+        if self.faults.restart_due(self.clock()):
             self.restart()
         if version is None:
             return self._html(404, "Not Found", _HTML_404, None)
+        faulty = route is not None and (route.data or self.config.faults.on_auth)
+        refusal = self._refuse(route, params, faulty)
+        if refusal is not None:
+            return refusal
+
+        async with self.capacity.worker():
+            rows = (
+                self._page_rows(request) if route and route.name == "resources" else 0
+            )
+            delay = self.latency.draw(rows)
+            await self.capacity.work(
+                delay + self.faults.extra_delay_s() if faulty else delay
+            )
+            outcome = self.faults.outcome() if faulty else Outcome.NORMAL
+            if outcome is not Outcome.NORMAL:
+                return self._fail(request, outcome)
+            if route is None:
+                return self._no_route(request, allowed)
+            return await route.handler(_Call(request, params, version, self.clock()))
+
+    def _refuse(
+        self, route: _Route | None, params: dict[str, str], faulty: bool
+    ) -> web.Response | None:
+        """Answer before PHP runs (proxy rate limit, full pool), else admit."""
         uuid = self._detail_uuid(route, params)
         if uuid is not None:
             self.counters.note_detail_request(uuid)
-        faulty = route is not None and (route.data or self.config.faults.on_auth)
         if faulty and self.faults.rate_limited():
             self.counters.rate_limited += 1
             retry = self.config.faults.retry_after_s
@@ -347,28 +369,18 @@ class SimulatorApp:
         if not self.capacity.admit():
             retry = self.config.refuse_retry_after_s
             return self._html(503, "Service Unavailable", _HTML_503, retry)
-        async with self.capacity.worker():
-            rows = (
-                self._page_rows(request) if route and route.name == "resources" else 0
-            )
-            delay = self.latency.draw(rows)
-            if faulty:
-                delay += self.faults.extra_delay_s()
-            await self.capacity.work(delay)
-            outcome = self.faults.outcome() if faulty else Outcome.NORMAL
-            if outcome is Outcome.RESET:
-                self.counters.resets += 1
-                if request.transport is not None:
-                    request.transport.abort()
-                return None
-            if outcome is Outcome.HTML_502:
-                return self._html(502, "Proxy Error", _HTML_502, None)
-            if outcome is Outcome.ERROR_500:
-                return self._envelope(500, 500, "Internal Server Error")
-            if route is None:
-                return self._no_route(request, allowed)
-            call = _Call(request, params, version, self.clock())
-            return await route.handler(call)
+        return None
+
+    def _fail(self, request: web.Request, outcome: Outcome) -> web.Response | None:
+        """The injected failure; ``None`` when the connection was reset."""
+        if outcome is Outcome.RESET:
+            self.counters.resets += 1
+            if request.transport is not None:
+                request.transport.abort()
+            return None
+        if outcome is Outcome.HTML_502:
+            return self._html(502, "Proxy Error", _HTML_502, None)
+        return self._envelope(500, 500, "Internal Server Error")
 
     @staticmethod
     def _detail_uuid(route: _Route | None, params: dict[str, str]) -> str | None:

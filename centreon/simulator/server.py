@@ -38,7 +38,7 @@ class Simulator:
 
     def __init__(
         self, config: SimulatorConfig | None = None, clock: Clock | None = None
-    ):
+    ) -> None:
         self.config = config or SimulatorConfig()
         self.clock: Clock = clock or time.time
         self.started = self.clock()
