@@ -83,6 +83,11 @@ class Simulator:
         """The request pipeline (sessions, capacity, faults)."""
         return self._app
 
+    @property
+    def vanished(self) -> frozenset[str]:
+        """Uuids that are listed but answer 404 on their detail URL."""
+        return self._app.faults.vanished
+
     def restart(self) -> int:
         """Drop every login session now; returns how many were dropped."""
         return self._app.restart()
