@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import select
 import signal
 import subprocess
 import sys
@@ -72,6 +73,8 @@ def test_cli_serves_until_interrupted(signum: signal.Signals) -> None:
     )
     try:
         assert process.stderr is not None
+        ready, _, _ = select.select([process.stderr], [], [], WAIT_S)
+        assert ready, "the simulator printed nothing"
         banner = process.stderr.readline()
         url = re.search(r"(http://\S+/centreon/api/latest)", banner)
         assert url, banner
