@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
@@ -196,7 +197,7 @@ async def test_app_hostile_query_never_breaks_the_envelope(
 
 
 @pytest.fixture
-async def shared_simulator(simulator: SimulatorFactory) -> object:
+async def shared_simulator(simulator: SimulatorFactory) -> AsyncIterator[Simulator]:
     """One simulator for every example of a property test."""
     async with simulator() as sim:
         yield sim
