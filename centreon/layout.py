@@ -7,6 +7,7 @@
     _staging/<id>/<dataset>/part-<shard>-<part>.parquet     work in progress
     _staging/<id>/_parts/<shard>.json                       what each writer wrote
     _runs/<id>.json                                          the run's manifest
+    _tmp/<random>                                            a file before its rename
 
 Paths are relative to the root, separated by ``/``, never starting with one.
 Names starting with ``_`` are hidden from Spark, Auto Loader and pyarrow's
@@ -18,6 +19,7 @@ out of the root or hide a separator.
 from __future__ import annotations
 
 import re
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -36,11 +38,13 @@ __all__ = [
     "staging_folder",
     "staging_root",
     "success_path",
+    "temporary_path",
 ]
 
 STAGING = "_staging"
 MANIFESTS = "_runs"
 SUCCESS = "_SUCCESS"
+TEMPORARY = "_tmp"
 PLAN_LABEL = "plan"
 
 _RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
@@ -115,6 +119,11 @@ def parts_records_folder(run_id: str) -> str:
 def parts_record_path(run_id: str, label: int | str) -> str:
     """The record of the parts one writer (a shard, or the plan) wrote."""
     return f"{parts_records_folder(run_id)}/{_label(label)}.json"
+
+
+def temporary_path() -> str:
+    """A fresh hidden name for a file written before being renamed into place."""
+    return f"{TEMPORARY}/{uuid.uuid4().hex}"
 
 
 def manifest_path(run_id: str) -> str:

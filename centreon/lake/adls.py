@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import uuid
 from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -23,6 +22,7 @@ from azure.core import MatchConditions
 from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
 from azure.storage.filedatalake.aio import DataLakeServiceClient, FileSystemClient
 
+from centreon import layout
 from centreon.errors import LakeError
 from centreon.lake import LakeLocation, StorageCredential
 from centreon.lake.azure import (
@@ -34,8 +34,6 @@ from centreon.lake.azure import (
 from centreon.lake.store import LakeFile
 
 __all__ = ["AdlsStore", "open_adls_store"]
-
-_TEMP = "_tmp"
 
 
 class AdlsStore:
@@ -67,7 +65,7 @@ class AdlsStore:
     ) -> None:
         """Write under ``_tmp/``, then rename into place (conditional: no overwrite)."""
         target = self._name(path)
-        temp = self._fs.get_file_client(f"{self._prefix}{_TEMP}/{uuid.uuid4().hex}")
+        temp = self._fs.get_file_client(self._name(layout.temporary_path()))
         with lake_errors(path, "write"):
             await temp.create_file()
             try:
