@@ -27,12 +27,10 @@ from typing import Any
 import orjson
 import pyarrow as pa
 
-from centreon.schemas import RUN_FIELDS, TIMESTAMP
+from centreon.schemas import CODES, RUN_FIELDS, TIMESTAMP
 
 __all__ = ["Converter"]
 
-_CODES_KEY = b"centreon.codes"
-_SEVERITY_TYPES = {0: "service", 1: "host"}
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 _ARROW_REFUSALS = (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError, TypeError)
 
@@ -51,6 +49,15 @@ def _is_json(f: pa.Field) -> bool:
     return bool(f.metadata) and f.metadata.get(b"centreon.json") == b"true"
 
 
+def _codes(f: pa.Field) -> dict[int, str]:
+    """The integer codes a string field accepts instead of its text (may be empty)."""
+    raw = (f.metadata or {}).get(CODES)
+    if raw is None:
+        return {}
+
+    return {int(code): text for code, text in orjson.loads(raw).items()}
+
+
 def _compile(struct: pa.StructType | pa.Schema) -> _Node:
     fields = list(struct)
     node = _Node(keys=frozenset(f.name for f in fields))
@@ -61,8 +68,8 @@ def _compile(struct: pa.StructType | pa.Schema) -> _Node:
             node.nested.append((f.name, _STRUCT, _compile(f.type)))
         elif pa.types.is_list(f.type):
             node.nested.append((f.name, _LIST, _compile(f.type.value_type)))
-        elif f.name == "type" and pa.types.is_string(f.type) and "level" in node.keys:
-            node.nested.append((f.name, _CODES, _SEVERITY_TYPES))
+        elif _codes(f):
+            node.nested.append((f.name, _CODES, _codes(f)))
 
     return node
 
@@ -174,8 +181,9 @@ def _fit_leaf(value: Any, f: pa.Field) -> tuple[Any, Any]:
     if pa.types.is_string(kind):
         if isinstance(value, str):
             return value, _MISSING
-        if f.name == "type" and type(value) is int and value in _SEVERITY_TYPES:
-            return _SEVERITY_TYPES[value], _MISSING
+        codes = _codes(f)
+        if type(value) is int and value in codes:
+            return codes[value], _MISSING
     elif pa.types.is_boolean(kind):
         if isinstance(value, bool):
             return value, _MISSING

@@ -40,6 +40,7 @@ from typing import Literal
 import pyarrow as pa
 
 __all__ = [
+    "CODES",
     "DATASETS",
     "DETAIL_SCHEMAS",
     "HOST_DETAIL_SCHEMA",
@@ -68,6 +69,9 @@ _VERSION = {b"centreon.schema_version": str(SCHEMA_VERSION).encode()}
 JSON_TEXT = {b"centreon.json": b"true"}
 """Field metadata marking a string column that holds JSON text."""
 
+CODES = b"centreon.codes"
+"""Field metadata key: JSON map of integer codes to the string stored instead."""
+
 _str = pa.string()
 _int = pa.int64()
 _float = pa.float64()
@@ -93,8 +97,12 @@ _DETAIL_STATUS = _struct(
 )
 _ICON = _struct(("id", _int), ("name", _str), ("url", _str))
 _GROUP = _struct(("id", _int), ("name", _str), ("configuration_uri", _str))
-_SEVERITY = _struct(
-    ("id", _int), ("name", _str), ("level", _int), ("type", _str), ("icon", _ICON)
+_SEVERITY = _struct_fields(
+    ("id", _int),
+    ("name", _str),
+    ("level", _int),
+    pa.field("type", _str, metadata={CODES: b'{"0": "service", "1": "host"}'}),
+    ("icon", _ICON),
 )
 _ACKNOWLEDGEMENT = _struct(
     ("id", _int),

@@ -166,3 +166,11 @@ def test_converter_leaves_the_payload_untouched() -> None:
     convert(HOST_DETAIL_SCHEMA, payload)
 
     assert json.dumps(payload, sort_keys=True) == before
+
+
+def test_converter_maps_integer_codes_only_where_the_schema_declares_them() -> None:
+    """An integer resource ``type`` is rescued, not taken for a severity code."""
+    (row,) = convert(HOST_DETAIL_SCHEMA, samples.host(7, type=1))
+
+    assert row["type"] is None
+    assert rescued(row) == {"type": 1}

@@ -288,7 +288,7 @@ class GatedStore:
 async def test_upload_finishing_after_compensation_is_removed(store: LakeStore) -> None:
     """An upload still in flight during compensation is deleted by its writer."""
     gated = GatedStore(store)
-    writer = ShardWriter(gated, RUN, 0)  # type: ignore[arg-type]
+    writer = ShardWriter(gated, RUN, 0)
     await writer.write(samples.fleet(2, 1))
     closing = asyncio.create_task(writer.close())
     await gated.holding.wait()
@@ -304,7 +304,7 @@ async def test_upload_finishing_after_compensation_is_removed(store: LakeStore) 
 async def test_upload_failure_mid_run_compensates_cleanly(store: LakeStore) -> None:
     """A shard whose second upload fails leaves nothing once the run is compensated."""
     gated = GatedStore(store, fail_after=1)
-    writer = ShardWriter(gated, RUN, 0, part_rows=2, row_group_rows=2)  # type: ignore[arg-type]
+    writer = ShardWriter(gated, RUN, 0, part_rows=2, row_group_rows=2)
 
     async def write_all() -> None:
         async with writer:
