@@ -19,6 +19,7 @@ rescued JSON. Nothing raises for data reasons.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -108,11 +109,19 @@ def _cast(array: pa.Array, kind: pa.DataType) -> pa.Array:
     return array
 
 
+def _json_text(value: Any) -> str:
+    """Compact JSON; integers beyond 64 bits (valid JSON, refused by orjson) too."""
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
 def _dumps(value: Any) -> str | None:
     if value == [] or value == {}:
         return None
 
-    return orjson.dumps(value).decode()
+    return _json_text(value)
 
 
 def _fast(value: dict[str, Any], node: _Node) -> dict[str, Any] | None:
@@ -309,7 +318,7 @@ class Converter:
         else:
             fitted, lost = {}, payload
         rows.append(fitted)
-        rescued.append(None if lost is _MISSING else orjson.dumps(lost).decode())
+        rescued.append(None if lost is _MISSING else _json_text(lost))
 
     def _to_arrow(self, rows: Sequence[Mapping[str, Any]]) -> pa.RecordBatch:
         wire = pa.RecordBatch.from_pylist(rows, schema=self._wire_schema)
@@ -357,6 +366,6 @@ class Converter:
             except _ARROW_REFUSALS:
                 pass
         rows[index] = self._empty_row
-        rescued[index] = orjson.dumps(payload, default=str).decode()
+        rescued[index] = _json_text(payload)
 
         return self._to_arrow([self._empty_row])

@@ -8,6 +8,8 @@ from typing import Any
 
 import pyarrow as pa
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from centreon.conversion import Converter
 from centreon.schemas import HOST_DETAIL_SCHEMA, RESOURCE_SCHEMA, SERVICE_DETAIL_SCHEMA
@@ -174,3 +176,48 @@ def test_converter_maps_integer_codes_only_where_the_schema_declares_them() -> N
 
     assert row["type"] is None
     assert rescued(row) == {"type": 1}
+
+
+JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(st.text(max_size=4), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    changes=st.dictionaries(
+        st.sampled_from(
+            [
+                *HOST_DETAIL_SCHEMA.names[:8],
+                "status",
+                "icon",
+                "downtimes",
+                "links",
+                "new_field",
+                "last_check",
+            ]
+        ),
+        JSON_VALUES,
+        max_size=4,
+    )
+)
+def test_converter_never_fails_and_never_loses_a_value(changes: dict[str, Any]) -> None:
+    """Whatever values arrive, each non-null one is kept in its column or rescued."""
+    payload = samples.host(1, **changes)
+
+    (row,) = convert(HOST_DETAIL_SCHEMA, payload)
+
+    lost = rescued(row) or {}
+    for key, value in payload.items():
+        if value is None or value == [] or value == {}:
+            continue
+        assert row.get(key) is not None or key in lost, key
