@@ -82,6 +82,8 @@ async def azure_credential(
 def _code(exc: HttpResponseError) -> str:
     code = getattr(exc, "error_code", None)
     status = exc.status_code
+    if status is None:
+        return type(exc).__name__
 
     return f"HTTP {status}" + (f" {code}" if code else "")
 
