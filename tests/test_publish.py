@@ -350,3 +350,33 @@ async def test_schema_drift_lands_in_rescued_data_in_the_lake(
 
     (text,) = table.column("_rescued_data").to_pylist()
     assert json.loads(text) == {"is_in_flapping": False, "duration": False}
+
+
+class RacingCompensator:
+    """A store where a compensation records its verdict just before the publisher."""
+
+    def __init__(self, inner: LakeStore) -> None:
+        self.inner = inner
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    async def put_bytes(
+        self, path: str, data: bytes, *, overwrite: bool = True
+    ) -> None:
+        if path == layout.manifest_path(RUN.run_id) and not overwrite:
+            await compensate_run(self.inner, RUN, "deadline passed")
+        await self.inner.put_bytes(path, data, overwrite=overwrite)
+
+
+async def test_publisher_losing_to_compensation_removes_what_it_moved(
+    store: LakeStore,
+) -> None:
+    """If compensation records the run first, the publisher undoes its moves."""
+    await stage(store, RUN)
+
+    result = await publish_run(RacingCompensator(store), RUN, SUMMARY)
+
+    assert result.status == "failed"
+    assert result.reason == "deadline passed"
+    assert await paths(store) == [layout.manifest_path(RUN.run_id)]
