@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from centreon.client import CentreonClient
+from centreon.discovery import ResourceType
 from centreon.fetch import FetchedRecord, ShardOutcome
 from centreon.listing import (
     ListingPlan,
@@ -39,7 +40,7 @@ def _pages(shards: tuple[ListingShard, ...]) -> list[tuple[str, int]]:
 
 @given(totals, page_sizes, budgets, shard_limits)
 def test_split_pages_covers_every_page_once(
-    total: dict[str, int], page_size: int, budget: int, max_shards: int
+    total: dict[ResourceType, int], page_size: int, budget: int, max_shards: int
 ) -> None:
     """Every page of both kinds is in exactly one shard, in crawl order."""
     shards = split_pages(
@@ -60,7 +61,7 @@ def test_split_pages_covers_every_page_once(
 
 @given(totals, page_sizes, budgets, shard_limits)
 def test_split_pages_keeps_shares_within_budget(
-    total: dict[str, int], page_size: int, budget: int, max_shards: int
+    total: dict[ResourceType, int], page_size: int, budget: int, max_shards: int
 ) -> None:
     """Shares are at least one each and add up to at most the budget."""
     shards = split_pages(
@@ -78,7 +79,7 @@ def test_split_pages_keeps_shares_within_budget(
 
 @given(totals, page_sizes, budgets, shard_limits)
 def test_split_pages_plans_every_announced_item(
-    total: dict[str, int], page_size: int, budget: int, max_shards: int
+    total: dict[ResourceType, int], page_size: int, budget: int, max_shards: int
 ) -> None:
     """The planned item counts add up to the announced totals."""
     shards = split_pages(
@@ -94,7 +95,7 @@ def test_split_pages_plans_every_announced_item(
 
 @given(totals, page_sizes, budgets, shard_limits)
 def test_split_pages_balances_pages(
-    total: dict[str, int], page_size: int, budget: int, max_shards: int
+    total: dict[ResourceType, int], page_size: int, budget: int, max_shards: int
 ) -> None:
     """Shards differ by at most one page."""
     shards = split_pages(
