@@ -95,7 +95,8 @@ def markdown(
     if notes:
         lines += ["", *notes]
     if conversion:
-        lines += ["", "Conversion profile (CPU per resource, one core):", ""]
+        title = "Conversion profile, detail bodies to Parquet (CPU per resource):"
+        lines += ["", title, ""]
         lines += ["| stage | µs/resource |", "|---|---|"]
         for stage, value in conversion.get("stages_us", {}).items():
             lines.append(f"| {stage} | {value:.1f} |")
