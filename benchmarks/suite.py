@@ -106,6 +106,17 @@ def _published_rows(lake: Path) -> int:
     return total
 
 
+def _published_mode(lake: Path) -> str | None:
+    """``listing`` or ``detail``, from a published hosts part's columns."""
+    import pyarrow.parquet as pq
+
+    for part in (lake / "hosts").glob("**/*.parquet"):
+        names = set(pq.read_schema(part).names)
+        return "listing" if "is_in_downtime" in names else "detail"
+
+    return None
+
+
 def _number(summary: Mapping[str, Any], *keys: str) -> float | None:
     for key in keys:
         value: Any = summary
@@ -143,11 +154,17 @@ def _row(
         retries: float | None = 0.0 if summary else None
         failed = _number(summary, "failed")
     else:
+        mode = _published_mode(lake) if status == "ok" else None
+        if mode is not None and mode != case.approach:
+            status, note = (
+                "failed",
+                f"INGEST_MODE={case.approach} published {mode} rows",
+            )
         rows = float(_published_rows(lake)) if status == "ok" else None
         run_s = _number(summary, "duration_s", "durations.total_s", "durations.run_s")
         retries = _number(summary, "retries", "requests.retries")
         failed = _number(summary, "urls_failed", "failed")
-    ratio = run_s / case.limit_s if run_s is not None else None
+    ratio = run_s / case.limit_s if run_s is not None and status == "ok" else None
 
     return Row(
         approach=case.approach,
