@@ -24,7 +24,7 @@ from benchmarks.scenario import SERVICES_PER_HOST, Case, Suite
 from benchmarks.server import SERVER_PASSWORD, SERVER_USERNAME, SimulatedCentreon
 from benchmarks.traffic import Traffic
 
-__all__ = ["Row", "run_case", "run_suite"]
+__all__ = ["Row", "published_mode", "run_case", "run_suite"]
 
 logger = logging.getLogger(__name__)
 
@@ -106,7 +106,7 @@ def _published_rows(lake: Path) -> int:
     return total
 
 
-def _published_mode(lake: Path) -> str | None:
+def published_mode(lake: Path) -> str | None:
     """``listing`` or ``detail``, from a published hosts part's columns."""
     import pyarrow.parquet as pq
 
@@ -154,7 +154,7 @@ def _row(
         retries: float | None = 0.0 if summary else None
         failed = _number(summary, "failed")
     else:
-        mode = _published_mode(lake) if status == "ok" else None
+        mode = published_mode(lake) if status == "ok" else None
         if mode is not None and mode != case.approach:
             status, note = (
                 "failed",

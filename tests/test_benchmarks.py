@@ -9,15 +9,18 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from benchmarks.__main__ import run_session
 from benchmarks.measure import environment, run_measured
 from benchmarks.report import COLUMNS
 from benchmarks.scenario import APPROACHES, QUICK, Suite
-from benchmarks.suite import Row
+from benchmarks.suite import Row, published_mode
 from benchmarks.targets import judge
 from benchmarks.traffic import Traffic
 
@@ -153,3 +156,21 @@ def test_judge_measures_listing_memory_growth_across_sizes() -> None:
     memory = next(v for v in verdicts if v.target.startswith("peak RSS"))
     assert memory.met is True
     assert "1.50x" in memory.measured
+
+
+@pytest.mark.parametrize(
+    ("column", "mode"),
+    [
+        pytest.param("is_in_downtime", "listing", id="listing"),
+        pytest.param("in_downtime", "detail", id="detail"),
+    ],
+)
+def testpublished_mode_tells_listing_rows_from_detail_rows(
+    tmp_path: Path, column: str, mode: str
+) -> None:
+    """A published hosts part with listing columns reads as listing mode."""
+    folder = tmp_path / "hosts" / "snapshot_date=2026-12-03" / "run_id=r1"
+    folder.mkdir(parents=True)
+    pq.write_table(pa.table({column: [True]}), folder / "part-0000-0000.parquet")
+
+    assert published_mode(tmp_path) == mode
