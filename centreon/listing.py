@@ -13,10 +13,11 @@ the orchestration and the publish protocol do not change.
 
 The plan and its shards are small JSON-safe values (page ranges, never
 items), made to travel as activity inputs. Offset pages are only as stable
-as the fleet: a resource that disappears while the crawl runs shifts the
-later items by one, so an item at a page boundary can be read twice (the
-shard keeps the first) or, in the opposite direction, missed. The shard
-holding the last page of a kind follows ``meta.total`` when the fleet grew.
+as the fleet: a resource created while the crawl runs pushes the later items
+one place on, so an item at a page boundary is served twice (the shard keeps
+the first copy it gets), and one deleted pulls them back, so an item at a
+boundary is missed for that run. The shard holding the last page of a kind
+also fetches the pages that appear when ``meta.total`` grew since planning.
 """
 
 from __future__ import annotations
@@ -77,8 +78,17 @@ resources by about 50 MB."""
 _DATASETS: dict[ResourceType, Dataset] = {"host": "hosts", "service": "services"}
 
 
+EDGE_ITEMS = 64
+"""Items at each end of a page checked against the neighbouring page: more
+resources than this created during one crawl can still duplicate an item."""
+
+
 def _utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def _edge(uuids: Sequence[str]) -> str:
+    return "\n" + "\n".join(uuids) + "\n"
 
 
 @dataclass(frozen=True, slots=True)
@@ -308,7 +318,7 @@ class _ShardListing:
         self.extra: list[tuple[ResourceType, int]] = []
         self.buffer: list[FetchedRecord] = []
         self.write_lock = asyncio.Lock()
-        self.seen: set[str] = set()
+        self.edges: dict[tuple[ResourceType, int], tuple[str, str]] = {}
         self.ok = 0
         self.duplicates = 0
         self.pages = 0
@@ -346,18 +356,42 @@ class _ShardListing:
             )
             self.pages += 1
             self._follow_growth(kind, listing)
-            fetched_at = self.now()
-            dataset = _DATASETS[kind]
-            for item in listing.items:
-                uuid = item.get("uuid")
-                if not isinstance(uuid, str) or uuid in self.seen:
-                    self.duplicates += 1
-                    continue
-                self.seen.add(uuid)
-                payload = item if isinstance(item, dict) else dict(item)
-                self.buffer.append(FetchedRecord(dataset, payload, fetched_at))
+            self._take(kind, number, listing.items)
             if len(self.buffer) >= self.batch_size:
                 await self.flush()
+
+    def _take(
+        self, kind: ResourceType, number: int, items: Sequence[Mapping[str, Any]]
+    ) -> None:
+        """Buffer a page's items, minus those a neighbouring page already gave.
+
+        Offsets shift when resources come or go during the crawl, so an item
+        can appear at the end of one page and the start of the next. Only the
+        first and last :data:`EDGE_ITEMS` uuids of each page are kept, joined
+        in one string each: memory stays flat in the number of resources.
+        """
+        uuids = [item.get("uuid") for item in items]
+        before = self.edges.get((kind, number - 1), ("", ""))[1]
+        after = self.edges.get((kind, number + 1), ("", ""))[0]
+        last_edge = len(items) - EDGE_ITEMS
+        fetched_at = self.now()
+        dataset = _DATASETS[kind]
+        for index, (uuid, item) in enumerate(zip(uuids, items, strict=True)):
+            key = f"\n{uuid}\n"
+            if (
+                not isinstance(uuid, str)
+                or (index < EDGE_ITEMS and key in before)
+                or (index >= last_edge and key in after)
+            ):
+                self.duplicates += 1
+                continue
+            payload = item if isinstance(item, dict) else dict(item)
+            self.buffer.append(FetchedRecord(dataset, payload, fetched_at))
+        named = [u for u in uuids if isinstance(u, str)]
+        self.edges[(kind, number)] = (
+            _edge(named[:EDGE_ITEMS]),
+            _edge(named[-EDGE_ITEMS:]),
+        )
 
     async def flush(self) -> None:
         async with self.write_lock:
@@ -405,7 +439,8 @@ async def fetch_listing_shard(
     At most ``shard.concurrency`` pages are in flight, and fewer when their
     items would pass ``max_items_in_memory``. Items become ``hosts`` or
     ``services`` records, each item untouched and stamped with its page's
-    arrival time; an item already seen by this shard is skipped. ``ok``
+    arrival time; an item a neighbouring page of the shard already gave is
+    skipped. ``ok``
     counts records written and ``planned`` the items the plan expected.
     Classified Centreon failures are returned as a ``failed`` outcome, not
     raised; only bugs and sink failures raise.

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import math
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
+from aiohttp import web
+from aiohttp.test_utils import TestServer
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -324,3 +326,52 @@ async def test_fetch_listing_shard_keeps_in_flight_within_its_share(
 
     assert outcome.status == "succeeded"
     assert peak <= 3
+
+
+def _shifting_centreon(hosts: list[int], inserted: int) -> web.Application:
+    """A Centreon whose host listing gains ``inserted`` after its first page."""
+    served: list[int] = []
+
+    async def login(request: web.Request) -> web.Response:
+        return web.json_response({"contact": {"id": 1}, "security": {"token": "t"}})
+
+    async def logout(request: web.Request) -> web.Response:
+        return web.json_response({"message": "Successful logout"})
+
+    async def resources(request: web.Request) -> web.Response:
+        page, limit = int(request.query["page"]), int(request.query["limit"])
+        fleet = sorted([*hosts, inserted]) if served else hosts
+        if request.query["types"] != '["host"]':
+            fleet = []
+        served.append(page)
+        chunk = fleet[(page - 1) * limit : page * limit]
+        items = [{"uuid": f"h{i}", "id": i, "type": "host"} for i in chunk]
+        meta = {"page": page, "limit": limit, "search": {}, "sort_by": {}}
+        total = {"total": len(fleet)}
+        return web.json_response({"result": items, "meta": meta | total})
+
+    app = web.Application()
+    app.router.add_post("/centreon/api/latest/login", login)
+    app.router.add_get("/centreon/api/latest/logout", logout)
+    app.router.add_get("/centreon/api/latest/monitoring/resources", resources)
+    return app
+
+
+async def test_fetch_listing_shard_drops_an_item_shifted_onto_the_next_page(
+    aiohttp_server: Callable[[web.Application], Awaitable[TestServer]],
+) -> None:
+    """A host created mid-crawl pushes host 5 onto page 2; it is written once."""
+    server = await aiohttp_server(_shifting_centreon(list(range(1, 11)), inserted=0))
+    settings = CentreonSettings(
+        url=str(server.make_url("/centreon/api/latest")),
+        username="admin",
+        password="centreon",
+    )
+    shard = split_pages({"host": 10}, page_size=5, max_concurrency=1, max_shards=1)[0]
+    sink = RecordingSink()
+
+    outcome = await fetch_listing_shard(settings, shard, sink)
+
+    written = [r.payload["uuid"] for r in sink.records]
+    assert sorted(written) == sorted(f"h{i}" for i in range(1, 11))
+    assert outcome.status == "succeeded"
