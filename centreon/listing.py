@@ -71,10 +71,10 @@ server, so a shard gains little from splitting: at 200,000 resources, two shards
 peaked at about 380 MB of resident memory and one at about 300 MB."""
 
 DEFAULT_ITEMS_IN_MEMORY = 4000
-"""Listing items a shard may hold decoded at once (about 13 KB each as Python
-objects): pages in flight per shard are capped at this divided by the page size,
-so memory does not grow with the budget. Doubling it raised the peak at 200,000
-resources by about 50 MB."""
+"""Listing items a shard may have in flight (about 13 KB each once decoded as
+Python objects): a shard runs this divided by the page size fetchers, plus one
+page queued for its writer, so memory does not grow with the budget. Doubling it
+raised the peak at 200,000 resources by about 50 MB."""
 _DATASETS: dict[ResourceType, Dataset] = {"host": "hosts", "service": "services"}
 
 
@@ -316,8 +316,9 @@ class _ShardListing:
         self.now = now
         self.pending: Iterator[tuple[ResourceType, int]] = self._planned_pages()
         self.extra: list[tuple[ResourceType, int]] = []
-        self.buffer: list[FetchedRecord] = []
-        self.write_lock = asyncio.Lock()
+        backlog = max(1, math.ceil(shard.page_size / batch_size))
+        self.queue: asyncio.Queue[list[FetchedRecord] | None] = asyncio.Queue(backlog)
+        self.fetching = 0
         self.edges: dict[tuple[ResourceType, int], tuple[str, str]] = {}
         self.ok = 0
         self.duplicates = 0
@@ -349,6 +350,7 @@ class _ShardListing:
             self.extra += beyond
 
     async def work(self) -> None:
+        """Fetch pages until none is left; the last fetcher to stop ends the queue."""
         while (page := self._next_page()) is not None:
             kind, number = page
             listing = await fetch_listing_page(
@@ -356,14 +358,23 @@ class _ShardListing:
             )
             self.pages += 1
             self._follow_growth(kind, listing)
-            self._take(kind, number, listing.items)
-            if len(self.buffer) >= self.batch_size:
-                await self.flush()
+            records = self._take(kind, number, listing.items)
+            for start in range(0, len(records), self.batch_size):
+                await self.queue.put(records[start : start + self.batch_size])
+        self.fetching -= 1
+        if self.fetching == 0:
+            await self.queue.put(None)
+
+    async def drain(self) -> None:
+        """Write queued batches to the sink, one at a time, until the queue ends."""
+        while (batch := await self.queue.get()) is not None:
+            await self.sink.write(batch)
+            self.ok += len(batch)
 
     def _take(
         self, kind: ResourceType, number: int, items: Sequence[Mapping[str, Any]]
-    ) -> None:
-        """Buffer a page's items, minus those a neighbouring page already gave.
+    ) -> list[FetchedRecord]:
+        """A page's items as records, minus those a neighbouring page already gave.
 
         Offsets shift when resources come or go during the crawl, so an item
         can appear at the end of one page and the start of the next. Only the
@@ -376,6 +387,7 @@ class _ShardListing:
         last_edge = len(items) - EDGE_ITEMS
         fetched_at = self.now()
         dataset = _DATASETS[kind]
+        records = []
         for index, (uuid, item) in enumerate(zip(uuids, items, strict=True)):
             key = f"\n{uuid}\n"
             if (
@@ -386,23 +398,25 @@ class _ShardListing:
                 self.duplicates += 1
                 continue
             payload = item if isinstance(item, dict) else dict(item)
-            self.buffer.append(FetchedRecord(dataset, payload, fetched_at))
+            records.append(FetchedRecord(dataset, payload, fetched_at))
         named = [u for u in uuids if isinstance(u, str)]
         self.edges[(kind, number)] = (
             _edge(named[:EDGE_ITEMS]),
             _edge(named[-EDGE_ITEMS:]),
         )
 
-    async def flush(self) -> None:
-        async with self.write_lock:
-            batch, self.buffer = self.buffer, []
-            if batch:
-                self.ok += len(batch)
-                await self.sink.write(batch)
+        return records
 
     async def run(self, workers: int) -> CentreonError | None:
-        """Run the workers; return the classified failure that stopped them."""
+        """Run the fetchers and the writer; return the failure that stopped them.
+
+        Fetchers hand batches to one writer through a queue holding about one
+        page, so fetching goes on while the sink converts and writes, and
+        decoded items stay bounded by the fetchers plus that page.
+        """
+        self.fetching = workers
         tasks = [asyncio.create_task(self.work()) for _ in range(workers)]
+        tasks.append(asyncio.create_task(self.drain()))
         try:
             await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
         finally:
@@ -413,11 +427,8 @@ class _ShardListing:
         for exc in errors:
             if not isinstance(exc, CentreonError) and exc is not None:
                 raise exc
-        failure = next((e for e in errors if isinstance(e, CentreonError)), None)
-        if failure is None:
-            await self.flush()
 
-        return failure
+        return next((e for e in errors if isinstance(e, CentreonError)), None)
 
 
 async def fetch_listing_shard(
