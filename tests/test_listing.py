@@ -7,6 +7,7 @@ import math
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
+import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 from hypothesis import given
@@ -14,6 +15,7 @@ from hypothesis import strategies as st
 
 from centreon.client import CentreonClient
 from centreon.discovery import ResourceType
+from centreon.errors import LakeError
 from centreon.fetch import FetchedRecord, ShardOutcome
 from centreon.listing import (
     ListingPlan,
@@ -375,3 +377,22 @@ async def test_fetch_listing_shard_drops_an_item_shifted_onto_the_next_page(
     written = [r.payload["uuid"] for r in sink.records]
     assert sorted(written) == sorted(f"h{i}" for i in range(1, 11))
     assert outcome.status == "succeeded"
+
+
+class FailingSink:
+    """A sink whose lake refuses every write."""
+
+    async def write(self, records: Sequence[FetchedRecord]) -> None:
+        raise LakeError("the lake refused the write", path="_staging/r1/hosts")
+
+
+async def test_fetch_listing_shard_raises_when_the_sink_fails(
+    simulator: SimulatorFactory,
+) -> None:
+    """A failing sink is not a Centreon failure: its error propagates."""
+    shard = split_pages(
+        {"host": 4, "service": 12}, page_size=5, max_concurrency=2, max_shards=1
+    )[0]
+    async with simulator(hosts=4, services_per_host=3) as sim:
+        with pytest.raises(LakeError):
+            await fetch_listing_shard(_settings(sim), shard, FailingSink())
