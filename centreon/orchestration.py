@@ -226,6 +226,12 @@ def _call(context: Any, name: str, retry: RetryOptions, payload: Any) -> Any:
     )
 
 
+def _cancel(timer: Any) -> None:
+    """Cancel the deadline timer unless it already fired, so the run can end."""
+    if not timer.is_completed:
+        timer.cancel()
+
+
 def _seconds(start: datetime, end: datetime) -> float:
     return round((end - start).total_seconds(), 3)
 
@@ -282,7 +288,7 @@ def ingest(context: Any) -> Generator[Any, Any, dict[str, Any]]:
             "abandoned": 0,
         }
         summary["plan"] = [dict(s) for s in shards]
-        timer.cancel()
+        _cancel(timer)
         return _finish(context, summary, "succeeded")
 
     planned_at = context.current_utc_datetime
@@ -292,7 +298,7 @@ def ingest(context: Any) -> Generator[Any, Any, dict[str, Any]]:
     summary.update(_tally_summary(tally, plan))
     if tally.settled < tally.total:
         return (yield from _finish_failed(context, summary, None, "deadline", None))
-    timer.cancel()
+    _cancel(timer)
     if tally.failed:
         first = tally.failures[0]["error"] if tally.failures else None
         return (
@@ -419,8 +425,8 @@ def _finish_failed(
     error: str | None,
 ) -> Generator[Any, Any, dict[str, Any]]:
     """Compensate the run (after everything settled or was abandoned) and report it."""
-    if timer is not None and not timer.is_completed:
-        timer.cancel()
+    if timer is not None:
+        _cancel(timer)
     summary["reason"] = reason
     summary["error"] = error
     context.set_custom_status({"phase": "compensating", "run_id": summary["run_id"]})
