@@ -220,7 +220,7 @@ async def test_start_scheduled_run_skips_the_slot_while_the_previous_run_runs(
     assert run_id is None
     assert extension.started == []
     skips = [r for r in caplog.records if r.message.startswith("slot skipped")]
-    assert [(r.run_id, r.previous_run_id) for r in skips] == [  # type: ignore[attr-defined]
+    assert [(r.run_id, r.previous_run_id) for r in skips] == [
         ("ingest-20261203T1905Z", "ingest-20261203T1900Z")
     ]
 
