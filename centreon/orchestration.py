@@ -245,11 +245,43 @@ def ingest(context: Any) -> Generator[Any, Any, dict[str, Any]]:
     request = parse_run_request(
         context.get_input(expected_type=dict), context.instance_id
     )
-    started = context.current_utc_datetime
-    run = {"run_id": request.run_id, "snapshot_ts": started.isoformat()}
-    deadline_at = started + timedelta(seconds=request.deadline_s)
-    summary: dict[str, Any] = {
-        **run,
+    summary = _new_summary(request, context.current_utc_datetime)
+    run = {"run_id": summary["run_id"], "snapshot_ts": summary["snapshot_ts"]}
+    deadline_at = context.current_utc_datetime + timedelta(seconds=request.deadline_s)
+    timer = context.create_timer(deadline_at)
+    if not context.is_replaying:
+        logger.info("run started", extra={"run_id": request.run_id})
+
+    plan = yield from _plan(context, run, request.dry_run, timer, summary)
+    if plan is None:
+        return (yield from _compensate(context, summary, timer))
+    if request.dry_run:
+        _cancel(timer)
+        return _finish(context, summary, "succeeded")
+
+    shards = summary.pop("plan")
+    tally = yield from _fetch_all(context, run, shards, timer, deadline_at, summary)
+    summary.update(_tally_summary(tally, plan))
+    if tally.settled < tally.total:
+        summary["reason"] = "deadline"
+        return (yield from _compensate(context, summary, timer))
+    _cancel(timer)
+    if tally.failed:
+        summary["reason"] = "shards failed"
+        summary["error"] = tally.failures[0]["error"] if tally.failures else None
+        return (yield from _compensate(context, summary, timer))
+
+    published = yield from _publish(context, run, tally, summary)
+    if not published:
+        return (yield from _compensate(context, summary, timer))
+
+    return _finish(context, summary, "succeeded")
+
+
+def _new_summary(request: RunRequest, started: datetime) -> dict[str, Any]:
+    return {
+        "run_id": request.run_id,
+        "snapshot_ts": started.isoformat(),
         "status": "running",
         "reason": None,
         "error": None,
@@ -258,73 +290,67 @@ def ingest(context: Any) -> Generator[Any, Any, dict[str, Any]]:
         "deadline_s": request.deadline_s,
         "durations_s": {},
     }
-    if not context.is_replaying:
-        logger.info("run started", extra={"run_id": request.run_id})
 
-    timer = context.create_timer(deadline_at)
+
+def _plan(
+    context: Any,
+    run: Mapping[str, str],
+    dry_run: bool,
+    timer: Any,
+    summary: dict[str, Any],
+) -> Generator[Any, Any, Mapping[str, Any] | None]:
+    """Run ``plan_run`` against the deadline; None (reason set) when it failed.
+
+    The planned shards go to ``summary["plan"]`` and the totals to
+    ``summary["totals"]``.
+    """
+    started = context.current_utc_datetime
     context.set_custom_status({"phase": "planning", **run})
-    plan_task = _call(
-        context, PLAN_RUN, STEP_RETRY, {**run, "dry_run": request.dry_run}
-    )
-    winner = yield context.task_any([plan_task, timer])
+    task = _call(context, PLAN_RUN, STEP_RETRY, {**run, "dry_run": dry_run})
+    winner = yield context.task_any([task, timer])
     summary["durations_s"]["plan"] = _seconds(started, context.current_utc_datetime)
     if winner is timer:
-        return (yield from _finish_failed(context, summary, timer, "deadline", None))
-    plan = plan_task.result
-    plan_error = _failure_of(plan)
-    if plan_error is not None:
-        return (
-            yield from _finish_failed(
-                context, summary, timer, "plan failed", plan_error
-            )
-        )
-    shards = [s for s in plan.get("shards", []) if isinstance(s, Mapping)]
+        summary["reason"] = "deadline"
+        return None
+    error = _failure_of(task.result)
+    if error is not None:
+        summary["reason"] = "plan failed"
+        summary["error"] = error
+        return None
+
+    plan: Mapping[str, Any] = task.result
+    shards = [dict(s) for s in plan.get("shards", []) if isinstance(s, Mapping)]
     summary["totals"] = dict(plan.get("totals", {}))
-    if request.dry_run:
-        summary["shards"] = {
-            "total": len(shards),
-            "succeeded": 0,
-            "failed": 0,
-            "abandoned": 0,
-        }
-        summary["plan"] = [dict(s) for s in shards]
-        _cancel(timer)
-        return _finish(context, summary, "succeeded")
+    summary["plan"] = shards
+    summary["shards"] = {
+        "total": len(shards),
+        "succeeded": 0,
+        "failed": 0,
+        "abandoned": 0,
+    }
 
-    planned_at = context.current_utc_datetime
-    tally = yield from _fetch_all(context, run, shards, timer, deadline_at)
-    fetched_at = context.current_utc_datetime
-    summary["durations_s"]["fetch"] = _seconds(planned_at, fetched_at)
-    summary.update(_tally_summary(tally, plan))
-    if tally.settled < tally.total:
-        return (yield from _finish_failed(context, summary, None, "deadline", None))
-    _cancel(timer)
-    if tally.failed:
-        first = tally.failures[0]["error"] if tally.failures else None
-        return (
-            yield from _finish_failed(context, summary, None, "shards failed", first)
-        )
+    return plan
 
+
+def _publish(
+    context: Any, run: Mapping[str, str], tally: _Tally, summary: dict[str, Any]
+) -> Generator[Any, Any, bool]:
+    """Run ``publish_run``; False (reason set) when it failed."""
+    started = context.current_utc_datetime
     context.set_custom_status({"phase": "publishing", **_progress(run, tally)})
-    publish_task = _call(
-        context, PUBLISH_RUN, STEP_RETRY, {**run, "summary": _payload_summary(summary)}
-    )
-    published = yield context.task_any([publish_task])
-    outcome = published.result
-    summary["durations_s"]["publish"] = _seconds(
-        fetched_at, context.current_utc_datetime
-    )
-    publish_error = _failure_of(outcome)
-    if publish_error is not None:
-        return (
-            yield from _finish_failed(
-                context, summary, None, "publish failed", publish_error
-            )
-        )
-    summary["manifest"] = outcome.get("manifest")
-    summary["datasets"] = outcome.get("datasets", summary["datasets"])
+    payload = {**run, "summary": _payload_summary(summary)}
+    settled = yield context.task_any([_call(context, PUBLISH_RUN, STEP_RETRY, payload)])
+    summary["durations_s"]["publish"] = _seconds(started, context.current_utc_datetime)
+    error = _failure_of(settled.result)
+    if error is not None:
+        summary["reason"] = "publish failed"
+        summary["error"] = error
+        return False
 
-    return _finish(context, summary, "succeeded")
+    summary["manifest"] = settled.result.get("manifest")
+    summary["datasets"] = settled.result.get("datasets", summary["datasets"])
+
+    return True
 
 
 def _fetch_all(
@@ -333,12 +359,14 @@ def _fetch_all(
     shards: list[Mapping[str, Any]],
     timer: Any,
     deadline_at: datetime,
+    summary: dict[str, Any],
 ) -> Generator[Any, Any, _Tally]:
     """Fan out one ``fetch_shard`` per shard and wait until each one settles.
 
     Stops early only when the deadline timer fires; the shards still pending
     then count as abandoned (``settled < total``).
     """
+    started = context.current_utc_datetime
     tally = _Tally(total=len(shards))
     pending: dict[int, Any] = {}
     for shard in shards:
@@ -369,6 +397,7 @@ def _fetch_all(
                     "status": "failed" if _failure_of(winner.result) else "succeeded",
                 },
             )
+    summary["durations_s"]["fetch"] = _seconds(started, context.current_utc_datetime)
 
     return tally
 
@@ -417,31 +446,25 @@ def _payload_summary(summary: Mapping[str, Any]) -> dict[str, Any]:
     return {key: summary[key] for key in keys if key in summary}
 
 
-def _finish_failed(
-    context: Any,
-    summary: dict[str, Any],
-    timer: Any,
-    reason: str,
-    error: str | None,
+def _compensate(
+    context: Any, summary: dict[str, Any], timer: Any
 ) -> Generator[Any, Any, dict[str, Any]]:
-    """Compensate the run (after everything settled or was abandoned) and report it."""
-    if timer is not None:
-        _cancel(timer)
-    summary["reason"] = reason
-    summary["error"] = error
+    """Compensate the run (everything settled or was abandoned) and report it.
+
+    ``summary["reason"]`` (and ``error``, if any) says why the run failed.
+    """
+    _cancel(timer)
+    reason = summary["reason"]
+    error = summary["error"]
     context.set_custom_status({"phase": "compensating", "run_id": summary["run_id"]})
     started = context.current_utc_datetime
-    task = _call(
-        context,
-        COMPENSATE_RUN,
-        STEP_RETRY,
-        {
-            "run_id": summary["run_id"],
-            "snapshot_ts": summary["snapshot_ts"],
-            "reason": reason if error is None else f"{reason}: {error}",
-            "summary": _payload_summary(summary),
-        },
-    )
+    payload = {
+        "run_id": summary["run_id"],
+        "snapshot_ts": summary["snapshot_ts"],
+        "reason": reason if error is None else f"{reason}: {error}",
+        "summary": _payload_summary(summary),
+    }
+    task = _call(context, COMPENSATE_RUN, STEP_RETRY, payload)
     settled = yield context.task_any([task])
     summary["durations_s"]["compensate"] = _seconds(
         started, context.current_utc_datetime
