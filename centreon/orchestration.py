@@ -377,6 +377,9 @@ def _fetch_all(
             "concurrency": int(shard.get("concurrency", 1)),
             "deadline_ts": deadline_at.isoformat(),
         }
+        if "listing" in shard:
+            # Listing mode: the shard's page ranges are small enough to travel.
+            shard_input["listing"] = shard["listing"]
         pending[index] = _call(context, FETCH_SHARD, SHARD_RETRY, shard_input)
     context.set_custom_status({"phase": "fetching", **_progress(run, tally)})
 

@@ -109,6 +109,31 @@ def test_ingest_fans_out_one_fetch_per_shard_after_planning() -> None:
     assert state.custom_status["shards_done"] == 0
 
 
+def test_ingest_forwards_a_listing_shard_to_its_fetch() -> None:
+    """A listing-mode shard's page ranges travel to its fetch_shard input."""
+    history = started()
+    plan = history.schedule("plan_run")
+    history.create_timer(DEADLINE)
+    history.next_episode()
+    listing = {"index": 0, "concurrency": 4, "ranges": [["host", 1, 2, True]]}
+    shard = {"index": 0, "concurrency": 4, "urls": 3, "listing": listing}
+    history.complete(plan, {**PLAN, "shards": [shard]})
+
+    state = replay(ingest, history)
+
+    assert state.scheduled()[-1] == (
+        "fetch_shard",
+        {
+            "run_id": RUN_ID,
+            "snapshot_ts": T0.isoformat(),
+            "shard": 0,
+            "concurrency": 4,
+            "deadline_ts": DEADLINE.isoformat(),
+            "listing": listing,
+        },
+    )
+
+
 def test_ingest_publishes_when_every_shard_succeeded() -> None:
     """With both shards succeeded, publish_run is scheduled with the run's counts."""
     history = started()
