@@ -7,6 +7,7 @@
     ├── CentreonError                   anything Centreon (or the path to it) did
     │   ├── TransportError *            connection refused or reset, DNS, TLS
     │   ├── RequestTimeoutError *       no answer in time (also a TimeoutError)
+    │   ├── CertificateError            the server's TLS certificate did not verify
     │   ├── HTTPStatusError             an unexpected status; `transient` by status
     │   ├── LoginError                  /login refused the credentials
     │   ├── AccessDeniedError           401/403 again right after a fresh login
@@ -31,6 +32,7 @@ __all__ = [
     "AccessDeniedError",
     "CentreonError",
     "CentreonLakeError",
+    "CertificateError",
     "ConfigError",
     "HTTPStatusError",
     "LakeConflictError",
@@ -82,6 +84,10 @@ class RequestTimeoutError(CentreonError, TimeoutError):
     """No complete answer within the request timeout."""
 
     transient = True
+
+
+class CertificateError(CentreonError):
+    """The server's TLS certificate did not verify; retrying cannot fix that."""
 
 
 class HTTPStatusError(CentreonError):

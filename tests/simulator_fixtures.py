@@ -11,7 +11,7 @@ exchange against it.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -183,7 +183,7 @@ def simulator() -> SimulatorFactory:
 
 
 @pytest.fixture
-async def simulator_http() -> Any:
+async def simulator_http() -> AsyncIterator[aiohttp.ClientSession]:
     """A client session without cookies, closed after the test."""
     async with aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as session:
         yield session

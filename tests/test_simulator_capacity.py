@@ -65,7 +65,7 @@ async def test_capacity_backlog_queues_without_refusing(
     """Requests within workers plus backlog all succeed, never more than W at once."""
     connector = aiohttp.TCPConnector(limit=0)
     async with (
-        simulator(workers=3, backlog=20, latency_ms=20.0) as sim,
+        simulator(workers=3, backlog=20, latency_ms=100.0) as sim,
         aiohttp.ClientSession(connector=connector) as session,
     ):
         token = await token_for(session, sim)

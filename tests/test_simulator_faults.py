@@ -224,7 +224,7 @@ async def test_fault_vanished_resources_are_listed_but_404(
             token=token,
             params={"limit": "1000"},
         )
-        vanished = sim.app.faults.vanished
+        vanished = sim.vanished
         details = {
             r.uuid: await exchange(
                 simulator_http, "GET", sim.api_url + r.detail_path, token=token

@@ -43,8 +43,7 @@ from centreon.simulator.presenter import (
 )
 from centreon.simulator.query import (
     Page,
-    QueryError,
-    SearchError,
+    Rejection,
     compile_search,
     normalise_search,
     parse_page,
@@ -115,6 +114,15 @@ class _Route:
     handler: Handler
 
 
+@dataclass(frozen=True, slots=True)
+class _LegacyPage:
+    page: Page
+    search: dict[str, Any]
+    sort: dict[str, str]
+    rows: list[Any]
+    total: int
+
+
 @dataclass(slots=True)
 class _Call:
     request: web.Request
@@ -174,6 +182,7 @@ class SimulatorApp:
         app = web.Application()
         app.router.add_get(f"{ADMIN_PREFIX}/counters", self._admin_counters)
         app.router.add_post(f"{ADMIN_PREFIX}/restart", self._admin_restart)
+        app.router.add_post(f"{ADMIN_PREFIX}/counters/reset", self._admin_reset)
         app.router.add_route("*", "/{tail:.*}", self._dispatch)
         return app
 
@@ -195,8 +204,9 @@ class SimulatorApp:
             *,
             data: bool = True,
         ) -> _Route:
+            # Ids beyond 18 digits are not PHP integers: no route matches.
             pattern = re.compile(
-                "^" + path.replace("{", "(?P<").replace("}", r">\d+)") + "$"
+                "^" + path.replace("{", "(?P<").replace("}", ">[0-9]{1,18})") + "$"
             )
             return _Route(name, method, pattern, since, data, handler)
 
@@ -253,6 +263,9 @@ class SimulatorApp:
     def _envelope(self, status: int, code: int, message: str) -> web.Response:
         return self._json(dumps_symfony({"code": code, "message": message}), status)
 
+    def _reject(self, rejection: Rejection) -> web.Response:
+        return self._envelope(rejection.status, rejection.code, rejection.message)
+
     def _html(
         self, status: int, reason: str, body: bytes, retry_after: int | None
     ) -> web.Response:
@@ -302,6 +315,10 @@ class SimulatorApp:
             self.counters.count(name, "reset")
             return web.Response()
         self.counters.count(name, response.status)
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug(
+                "simulator request", extra={"endpoint": name, "status": response.status}
+            )
         if response.content_type == "application/json":
             _compress(request, response)
         return response
@@ -314,15 +331,37 @@ class SimulatorApp:
         version: str | None,
         allowed: list[str],
     ) -> web.Response | None:
-        now = self.clock()
-        if self.faults.restart_due(now):
+        if self.faults.restart_due(self.clock()):
             self.restart()
         if version is None:
             return self._html(404, "Not Found", _HTML_404, None)
+        faulty = route is not None and (route.data or self.config.faults.on_auth)
+        refusal = self._refuse(route, params, faulty)
+        if refusal is not None:
+            return refusal
+
+        async with self.capacity.worker():
+            rows = (
+                self._page_rows(request) if route and route.name == "resources" else 0
+            )
+            delay = self.latency.draw(rows)
+            await self.capacity.work(
+                delay + self.faults.extra_delay_s() if faulty else delay
+            )
+            outcome = self.faults.outcome() if faulty else Outcome.NORMAL
+            if outcome is not Outcome.NORMAL:
+                return self._fail(request, outcome)
+            if route is None:
+                return self._no_route(request, allowed)
+            return await route.handler(_Call(request, params, version, self.clock()))
+
+    def _refuse(
+        self, route: _Route | None, params: dict[str, str], faulty: bool
+    ) -> web.Response | None:
+        """Answer before PHP runs (proxy rate limit, full pool), else admit."""
         uuid = self._detail_uuid(route, params)
         if uuid is not None:
             self.counters.note_detail_request(uuid)
-        faulty = route is not None and (route.data or self.config.faults.on_auth)
         if faulty and self.faults.rate_limited():
             self.counters.rate_limited += 1
             retry = self.config.faults.retry_after_s
@@ -330,28 +369,18 @@ class SimulatorApp:
         if not self.capacity.admit():
             retry = self.config.refuse_retry_after_s
             return self._html(503, "Service Unavailable", _HTML_503, retry)
-        async with self.capacity.worker():
-            rows = (
-                self._page_rows(request) if route and route.name == "resources" else 0
-            )
-            delay = self.latency.draw(rows)
-            if faulty:
-                delay += self.faults.extra_delay_s()
-            await self.capacity.work(delay)
-            outcome = self.faults.outcome() if faulty else Outcome.NORMAL
-            if outcome is Outcome.RESET:
-                self.counters.resets += 1
-                if request.transport is not None:
-                    request.transport.abort()
-                return None
-            if outcome is Outcome.HTML_502:
-                return self._html(502, "Proxy Error", _HTML_502, None)
-            if outcome is Outcome.ERROR_500:
-                return self._envelope(500, 500, "Internal Server Error")
-            if route is None:
-                return self._no_route(request, allowed)
-            call = _Call(request, params, version, self.clock())
-            return await route.handler(call)
+        return None
+
+    def _fail(self, request: web.Request, outcome: Outcome) -> web.Response | None:
+        """The injected failure; ``None`` when the connection was reset."""
+        if outcome is Outcome.RESET:
+            self.counters.resets += 1
+            if request.transport is not None:
+                request.transport.abort()
+            return None
+        if outcome is Outcome.HTML_502:
+            return self._html(502, "Proxy Error", _HTML_502, None)
+        return self._envelope(500, 500, "Internal Server Error")
 
     @staticmethod
     def _detail_uuid(route: _Route | None, params: dict[str, str]) -> str | None:
@@ -365,7 +394,7 @@ class SimulatorApp:
     @staticmethod
     def _page_rows(request: web.Request) -> int:
         raw = request.query.get("limit", "10").strip()
-        return int(raw) if raw.isdigit() and len(raw) < 10 else 0
+        return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else 0
 
     def _no_route(self, request: web.Request, allowed: list[str]) -> web.Response:
         target = f'"{request.method} {request.url}"'
@@ -443,7 +472,7 @@ class SimulatorApp:
 
     # -- resources ---------------------------------------------------------
 
-    def _select(self, query: ResourceQuery) -> list[Host | Service]:
+    def _select(self, query: ResourceQuery) -> list[Host | Service] | Rejection:
         if self._selections_version != self.fleet.version:
             self._selections.clear()
             self._selections_version = self.fleet.version
@@ -452,25 +481,25 @@ class SimulatorApp:
         if rows is None:
             if len(self._selections) >= _SELECTION_CACHE_SIZE:
                 self._selections.clear()
-            rows = select(self.fleet.resources, query)
-            self._selections[key] = rows
+            selected = select(self.fleet.resources, query)
+            if isinstance(selected, Rejection):
+                return selected
+            rows = self._selections[key] = selected
         return rows
 
     async def _resources(self, call: _Call) -> web.Response:
         if (denied := self._authorize(call)) is not None:
             return denied
-        try:
-            query = parse_resource_query(call.request.query)
-        except QueryError as exc:
-            return self._envelope(exc.status, exc.code, exc.message)
+        query = parse_resource_query(call.request.query)
+        if isinstance(query, Rejection):
+            return self._reject(query)
         page = query.page
         if page.page < 1 or page.limit < 0:
             return self._envelope(500, 500, "Error while searching for resources")
         for changed in self.faults.churn(self.fleet, call.now):
             self.bodies.forget(changed)
-        try:
-            rows = self._select(query)
-        except SearchError:
+        rows = self._select(query)
+        if isinstance(rows, Rejection):
             return self._envelope(500, 500, "Error while searching for resources")
         total = len(rows)
         chosen = rows[page.offset : page.offset + page.limit] if page.limit else []
@@ -535,40 +564,35 @@ class SimulatorApp:
 
     def _legacy_page(
         self, call: _Call, rows: list[Any], fields: dict[str, Any], kind: str
-    ) -> tuple[Page, dict[str, Any], dict[str, str], list[Any], int] | web.Response:
+    ) -> _LegacyPage | web.Response:
         query = call.request.query
-        try:
-            page = parse_page(query)
-            sort = parse_sort(query.get("sort_by"))
-        except QueryError as exc:
-            return self._envelope(exc.status, exc.code, exc.message)
+        page = parse_page(query)
+        if isinstance(page, Rejection):
+            return self._reject(page)
+        sort = parse_sort(query.get("sort_by"))
+        if isinstance(sort, Rejection):
+            return self._reject(sort)
         if page.page < 1 or page.limit < 0:
             return self._envelope(500, 500, f"Error while searching for {kind}")
         search = normalise_search(query.get("search"))
-        try:
-            predicate = compile_search(search, fields)
-            selected = [r for r in rows if predicate(r)]
-        except SearchError:
+        predicate = compile_search(search, fields)
+        if isinstance(predicate, Rejection):
             return self._envelope(500, 500, f"Error while searching for {kind}")
+        selected = [r for r in rows if predicate(r)]
         if sort:
             selected = sort_rows(selected, sort, fields)
         chosen = selected[page.offset : page.offset + page.limit] if page.limit else []
-        return page, search, sort, chosen, len(selected)
+        return _LegacyPage(page, search, sort, chosen, len(selected))
 
     def _legacy_body(
-        self,
-        page: Page,
-        search: dict[str, Any],
-        sort: dict[str, str],
-        items: list[dict[str, Any]],
-        total: int,
+        self, shaped: _LegacyPage, items: list[dict[str, Any]]
     ) -> web.Response:
         meta = {
-            "page": page.page,
-            "limit": page.limit,
-            "search": search,
-            "sort_by": sort,
-            "total": total,
+            "page": shaped.page.page,
+            "limit": shaped.page.limit,
+            "search": shaped.search,
+            "sort_by": shaped.sort,
+            "total": shaped.total,
         }
         return self._json(dumps_jms({"result": items, "meta": meta}))
 
@@ -579,10 +603,9 @@ class SimulatorApp:
         shaped = self._legacy_page(call, hosts, HOST_FIELDS, "hosts")
         if isinstance(shaped, web.Response):
             return shaped
-        page, search, sort, chosen, total = shaped
         show = truthy(call.request.query, "show_service")
-        items = [legacy_host(h, self.date, show_services=show) for h in chosen]
-        return self._legacy_body(page, search, sort, items, total)
+        items = [legacy_host(h, self.date, show_services=show) for h in shaped.rows]
+        return self._legacy_body(shaped, items)
 
     def _legacy_services_of(
         self,
@@ -594,19 +617,11 @@ class SimulatorApp:
         shaped = self._legacy_page(call, services, fields, "services")
         if isinstance(shaped, web.Response):
             return shaped
-        page, search, sort, chosen, total = shaped
         items = [
-            legacy_service(
-                s,
-                self.date,
-                None
-                if s.last_status_change is None
-                else humanize(call.now - s.last_status_change),
-                with_host=with_host,
-            )
-            for s in chosen
+            legacy_service(s, self.date, self._age(call.now, s), with_host=with_host)
+            for s in shaped.rows
         ]
-        return self._legacy_body(page, search, sort, items, total)
+        return self._legacy_body(shaped, items)
 
     async def _legacy_services(self, call: _Call) -> web.Response:
         if (denied := self._authorize(call)) is not None:
@@ -623,9 +638,20 @@ class SimulatorApp:
         services = sorted(host.services, key=lambda s: s.name.casefold())
         return self._legacy_services_of(call, services, HOST_SERVICE_FIELDS, False)
 
+    @staticmethod
+    def _age(now: float, service: Service) -> str | bool | None:
+        changed = service.last_status_change
+        return None if changed is None else humanize(now - changed)
+
     # -- admin ---------------------------------------------------------------
 
     async def _admin_counters(self, _request: web.Request) -> web.Response:
+        return web.Response(
+            body=orjson.dumps(self.counters.to_dict()), content_type="application/json"
+        )
+
+    async def _admin_reset(self, _request: web.Request) -> web.Response:
+        self.counters.reset()
         return web.Response(
             body=orjson.dumps(self.counters.to_dict()), content_type="application/json"
         )

@@ -58,6 +58,14 @@ class Bodies:
         self._date = date
         self._listing: dict[str, Template] = {}
         self._detail: dict[str, Template] = {}
+        self._stamped_at = -1.0
+        self._stamp_bytes = b"0"
+
+    def warm(self, resources: list[Host | Service]) -> None:
+        """Build every template now rather than on first request."""
+        for resource in resources:
+            self._listing_template(resource)
+            self._detail_template(resource)
 
     def forget(self, resource: Host | Service) -> None:
         """Drop templates that show this resource's state."""
@@ -72,16 +80,13 @@ class Bodies:
         self, resource: Host | Service, now: float, *, false_duration: bool = False
     ) -> bytes:
         """One listing item as served at ``now``."""
-        template = self._listing.get(resource.uuid)
-        if template is None:
-            template = Template.symfony(listing_item(resource, self._date))
-            self._listing[resource.uuid] = template
+        template = self._listing_template(resource)
         duration = _FALSE if false_duration else _age(now, resource.last_status_change)
         return template.render(
             {
                 DURATION: duration,
                 LAST_CHECK: _age(now, resource.last_check),
-                NOW: str(int(now)).encode(),
+                NOW: self._stamp(now),
             }
         )
 
@@ -89,6 +94,18 @@ class Bodies:
         self, resource: Host | Service, now: float, *, false_duration: bool = False
     ) -> bytes:
         """The resource's detail body as served at ``now``."""
+        template = self._detail_template(resource)
+        duration = _FALSE if false_duration else _age(now, resource.last_status_change)
+        return template.render({DURATION: duration})
+
+    def _listing_template(self, resource: Host | Service) -> Template:
+        template = self._listing.get(resource.uuid)
+        if template is None:
+            template = Template.symfony(listing_item(resource, self._date))
+            self._listing[resource.uuid] = template
+        return template
+
+    def _detail_template(self, resource: Host | Service) -> Template:
         template = self._detail.get(resource.uuid)
         if template is None:
             shaped = (
@@ -98,5 +115,10 @@ class Bodies:
             )
             template = Template.symfony(shaped)
             self._detail[resource.uuid] = template
-        duration = _FALSE if false_duration else _age(now, resource.last_status_change)
-        return template.render({DURATION: duration})
+        return template
+
+    def _stamp(self, now: float) -> bytes:
+        if now != self._stamped_at:
+            self._stamped_at = now
+            self._stamp_bytes = str(int(now)).encode()
+        return self._stamp_bytes

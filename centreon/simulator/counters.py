@@ -24,16 +24,20 @@ class Counters:
     """
 
     def __init__(self) -> None:
+        self.in_flight = 0
+        self.in_building = 0
+        self.reset()
+
+    def reset(self) -> None:
+        """Zero every count and peak; requests in progress stay in the gauges."""
         self.requests: defaultdict[str, defaultdict[str, int]] = defaultdict(
             lambda: defaultdict(int)
         )
         self.logins_ok = 0
         self.logins_failed = 0
         self.logouts = 0
-        self.in_flight = 0
-        self.max_in_flight = 0
-        self.in_building = 0
-        self.max_in_building = 0
+        self.max_in_flight = self.in_flight
+        self.max_in_building = self.in_building
         self.refused = 0
         self.rate_limited = 0
         self.resets = 0

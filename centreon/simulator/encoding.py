@@ -26,7 +26,7 @@ __all__ = ["Template", "dumps_jms", "dumps_symfony", "escape_symfony", "marker"]
 
 _ESCAPE_SEQUENCE = re.compile(rb'\\(["\\/bfnrtu])')
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
-_MARKER = re.compile(rb'"?@@([a-z_]+)@@"?')
+_MARKER = re.compile(rb"@@([a-z_]+)@@")
 _HTML_SAFE = (
     (b"/", b"\\/"),
     (b"<", b"\\u003C"),
@@ -76,7 +76,8 @@ def marker(name: str) -> str:
     """A placeholder for a value filled in at render time (see :class:`Template`).
 
     As a whole JSON value the marker is replaced with its quotes; inside a
-    longer string only the marker itself is replaced.
+    longer string only the marker itself is replaced, so an inline marker
+    must not touch the string's quotes.
     """
     return f"@@{name}@@"
 
@@ -88,7 +89,13 @@ class Template:
 
     def __init__(self, body: bytes) -> None:
         pieces = _MARKER.split(body)
-        self._parts: tuple[bytes, ...] = tuple(pieces[0::2])
+        parts = pieces[0::2]
+        for index in range(len(parts) - 1):
+            # A marker that is a whole JSON string value loses its quotes.
+            if parts[index].endswith(b'"') and parts[index + 1].startswith(b'"'):
+                parts[index] = parts[index][:-1]
+                parts[index + 1] = parts[index + 1][1:]
+        self._parts: tuple[bytes, ...] = tuple(parts)
         self._slots: tuple[str, ...] = tuple(p.decode() for p in pieces[1::2])
 
     @classmethod

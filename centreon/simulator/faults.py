@@ -36,7 +36,9 @@ class Outcome(enum.Enum):
 class Faults:
     """The fault plan of one simulator run."""
 
-    def __init__(self, config: FaultConfig, seed: int, fleet: Fleet, started: float):
+    def __init__(
+        self, config: FaultConfig, seed: int, fleet: Fleet, started: float
+    ) -> None:
         self.config = config
         self._streams = {
             name: random.Random(f"{seed}:{name}")  # noqa: S311 - simulation

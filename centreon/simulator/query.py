@@ -1,12 +1,15 @@
 """Centreon's request parameters: pagination, ``search`` and ``sort_by``.
 
 Parsing follows Centreon's ``RequestParameters``: ``page``/``limit`` must be
-integers (else :class:`QueryError` with code 0), ``search`` is a JSON object
+integers (else a :class:`Rejection` with code 0), ``search`` is a JSON object
 whose invalid JSON silently means "no filter", and ``sort_by`` is a JSON
 object of directions (a bare name sorts ascending; text starting with ``{``
 that is not JSON is a 400). Search keys and sort keys map to row values
 through a field table per endpoint; keys outside the table are dropped
 silently, as Centreon's strict-concordance, silent-error mode does.
+
+Parsers return a :class:`Rejection` instead of a value when Centreon would
+refuse the request; callers turn it into the error envelope.
 """
 
 from __future__ import annotations
@@ -22,8 +25,7 @@ __all__ = [
     "Field",
     "Page",
     "Predicate",
-    "QueryError",
-    "SearchError",
+    "Rejection",
     "compile_search",
     "normalise_search",
     "parse_page",
@@ -35,22 +37,29 @@ Row = TypeVar("Row")
 Field = Callable[[Any], Any]
 Predicate = Callable[[Any], bool]
 
-_INTEGER = re.compile(r"^[+-]?\d{1,18}$")
+_INTEGER = re.compile(r"^[+-]?[0-9]{1,18}$")
+# MySQL stops a REGEXP that backtracks too long (regexp_time_limit); Python's re
+# cannot be stopped, so patterns that could backtrack badly (a quantified group,
+# several quantifiers) are refused up front with the same 500.
+_QUANTIFIED_GROUP = re.compile(r"\)[*+?{]")
+_QUANTIFIER = re.compile(r"[*+{]")
+_MAX_QUANTIFIERS = 3
+_MAX_DEPTH = 32
 _DIRECTION = re.compile(r"^(ASC|DESC)$", re.IGNORECASE)
 
 
-class QueryError(Exception):
-    """A parameter Centreon rejects: HTTP ``status`` with envelope ``code``."""
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    """Centreon refuses the request: HTTP ``status``, envelope ``code``, ``message``."""
 
-    def __init__(self, status: int, code: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
+    status: int
+    code: int
+    message: str
 
 
-class SearchError(Exception):
-    """A ``search`` Centreon fails to turn into SQL (bad operator or operand)."""
+def _search_failure(reason: str) -> Rejection:
+    # Centreon cannot turn the search into SQL; the caller words the message.
+    return Rejection(500, 500, reason)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,21 +75,27 @@ class Page:
         return (self.page - 1) * self.limit
 
 
-def _integer(query: Mapping[str, str], name: str, default: int) -> int:
+def _integer(query: Mapping[str, str], name: str, default: int) -> int | Rejection:
     raw = query.get(name)
     if raw is None:
         return default
     if not _INTEGER.match(raw.strip()):
-        raise QueryError(500, 0, f'The parameter "{name}" must be an integer')
+        return Rejection(500, 0, f'The parameter "{name}" must be an integer')
     return int(raw)
 
 
-def parse_page(query: Mapping[str, str]) -> Page:
+def parse_page(query: Mapping[str, str]) -> Page | Rejection:
     """``page`` (default 1) and ``limit`` (default 10), integers or code 0."""
-    return Page(page=_integer(query, "page", 1), limit=_integer(query, "limit", 10))
+    page = _integer(query, "page", 1)
+    if isinstance(page, Rejection):
+        return page
+    limit = _integer(query, "limit", 10)
+    if isinstance(limit, Rejection):
+        return limit
+    return Page(page=page, limit=limit)
 
 
-def parse_sort(raw: str | None) -> dict[str, str]:
+def parse_sort(raw: str | None) -> dict[str, str] | Rejection:
     """The ``sort_by`` object with upper-cased directions (ASC when invalid)."""
     if raw is None or raw == "":
         return {}
@@ -92,7 +107,7 @@ def parse_sort(raw: str | None) -> dict[str, str]:
         decoded = {str(index): value for index, value in enumerate(decoded)}
     if not isinstance(decoded, dict):
         if raw.startswith("{"):
-            raise QueryError(400, 400, "Bad format for the sort request parameter")
+            return Rejection(400, 400, "Bad format for the sort request parameter")
         return {raw: "ASC"}
     sort: dict[str, str] = {}
     for name, direction in decoded.items():
@@ -145,9 +160,9 @@ def _comparable(value: Any) -> Any:
     return value
 
 
-def _like(pattern: Any) -> re.Pattern[str]:
+def _like(pattern: Any) -> re.Pattern[str] | Rejection:
     if not isinstance(pattern, str | int | float) or isinstance(pattern, bool):
-        raise SearchError("like needs a string")
+        return _search_failure("like needs a string")
     text = "".join(
         ".*" if c == "%" else "." if c == "_" else re.escape(c) for c in str(pattern)
     )
@@ -180,7 +195,19 @@ def _order(value: Any, operand: Any, op: str) -> bool:
     return bool(left >= right)
 
 
-def _condition(field: Field, op: str, operand: Any) -> Predicate:
+def _regex(operand: Any) -> re.Pattern[str] | Rejection:
+    if not isinstance(operand, str):
+        return _search_failure("regex needs a string")
+    quantifiers = len(_QUANTIFIER.findall(operand))
+    if _QUANTIFIED_GROUP.search(operand) or quantifiers > _MAX_QUANTIFIERS:
+        return _search_failure("regex too expensive")
+    try:
+        return re.compile(operand, re.IGNORECASE)
+    except re.error:
+        return _search_failure("invalid regex")
+
+
+def _condition(field: Field, op: str, operand: Any) -> Predicate | Rejection:
     if op == "$eq":
         return lambda row: _equal(field(row), operand)
     if op == "$neq":
@@ -188,66 +215,82 @@ def _condition(field: Field, op: str, operand: Any) -> Predicate:
     if op in ("$lt", "$le", "$gt", "$ge"):
         return lambda row: _order(field(row), operand, op)
     if op in ("$lk", "$nk"):
-        regex = _like(operand)
+        like = _like(operand)
+        if isinstance(like, Rejection):
+            return like
         wanted = op == "$lk"
-
-        def like(row: Any) -> bool:
-            value = field(row)
-            return value is not None and bool(regex.match(str(value))) == wanted
-
-        return like
+        return lambda row: (
+            field(row) is not None and bool(like.match(str(field(row)))) == wanted
+        )
     if op in ("$in", "$ni"):
         if not isinstance(operand, list) or not operand:
-            raise SearchError(f"{op} needs a non-empty array")
+            return _search_failure(f"{op} needs a non-empty array")
         members = list(operand)
         wanted = op == "$in"
         return lambda row: any(_equal(field(row), m) for m in members) == wanted
     if op == "$rg":
-        if not isinstance(operand, str):
-            raise SearchError("regex needs a string")
-        try:
-            regex = re.compile(operand, re.IGNORECASE)
-        except re.error as exc:
-            raise SearchError("invalid regex") from exc
+        regex = _regex(operand)
+        if isinstance(regex, Rejection):
+            return regex
         return lambda row: (
             field(row) is not None and bool(regex.search(str(field(row))))
         )
-    raise SearchError(f"unknown operator {op}")
+    return _search_failure(f"unknown operator {op}")
 
 
-def _field_condition(field: Field, value: Any) -> Predicate:
+def _field_condition(field: Field, value: Any) -> Predicate | Rejection:
     if isinstance(value, dict):
-        parts = [_condition(field, str(op), operand) for op, operand in value.items()]
+        parts = []
+        for op, operand in value.items():
+            part = _condition(field, str(op), operand)
+            if isinstance(part, Rejection):
+                return part
+            parts.append(part)
         return _combine(parts, "$and") or _always
     if isinstance(value, list):
         return _condition(field, "$in", value)
     return _condition(field, "$eq", value)
 
 
-def _compile(node: Any, mode: str, fields: Mapping[str, Field]) -> Predicate | None:
+def _compile(
+    node: Any, mode: str, fields: Mapping[str, Field], depth: int = 0
+) -> Predicate | Rejection | None:
+    """Combine with ``mode`` the conditions of an object or a list of objects."""
+    if depth > _MAX_DEPTH:
+        return _search_failure("search nested too deeply")
     if isinstance(node, list):
-        compiled = [_compile(item, "$and", fields) for item in node]
-        return _combine([p for p in compiled if p is not None], mode)
-    if not isinstance(node, dict):
-        raise SearchError("search conditions must be objects")
-    parts = []
-    for key, value in node.items():
-        if key in ("$and", "$or"):
-            part = _compile(value, key, fields)
-        elif key in fields:
-            part = _field_condition(fields[key], value)
-        else:
-            part = None
+        parts = [_compile(item, "$and", fields, depth + 1) for item in node]
+    elif isinstance(node, dict):
+        parts = [_entry(key, value, fields, depth) for key, value in node.items()]
+    else:
+        return _search_failure("search conditions must be objects")
+    predicates: list[Predicate] = []
+    for part in parts:
+        if isinstance(part, Rejection):
+            return part
         if part is not None:
-            parts.append(part)
-    return _combine(parts, mode)
+            predicates.append(part)
+    return _combine(predicates, mode)
 
 
-def compile_search(search: Mapping[str, Any], fields: Mapping[str, Field]) -> Predicate:
+def _entry(
+    key: str, value: Any, fields: Mapping[str, Field], depth: int
+) -> Predicate | Rejection | None:
+    if key in ("$and", "$or"):
+        return _compile(value, key, fields, depth + 1)
+    if key in fields:
+        return _field_condition(fields[key], value)
+    return None
+
+
+def compile_search(
+    search: Mapping[str, Any], fields: Mapping[str, Field]
+) -> Predicate | Rejection:
     """A row predicate for a normalised search; unknown keys match everything."""
     if not search:
         return _always
-    return _compile(dict(search), "$and", fields) or _always
+    compiled = _compile(dict(search), "$and", fields)
+    return _always if compiled is None else compiled
 
 
 def _sort_key(field: Field) -> Callable[[Any], tuple[int, Any]]:

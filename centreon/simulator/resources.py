@@ -19,7 +19,7 @@ from centreon.simulator.query import (
     Field,
     Page,
     Predicate,
-    QueryError,
+    Rejection,
     compile_search,
     normalise_search,
     parse_page,
@@ -142,37 +142,39 @@ class ResourceQuery:
         )
 
 
-def _json_list(name: str, raw: str) -> list[Any]:
+def _strings(name: str, raw: str) -> tuple[str, ...] | Rejection:
     try:
-        value = orjson.loads(raw)
+        values = orjson.loads(raw)
     except orjson.JSONDecodeError:
-        value = None
-    if not isinstance(value, list):
-        raise QueryError(
+        values = None
+    if not isinstance(values, list):
+        return Rejection(
             500, 6, f"Value provided for {name} parameter is not an array (was: {raw})"
         )
-    return value
-
-
-def _strings(name: str, raw: str) -> tuple[str, ...]:
-    values = _json_list(name, raw)
     if not all(isinstance(v, str) for v in values):
-        raise QueryError(
+        return Rejection(
             500, 7, f"Value provided for {name} parameter is not an array of strings"
         )
     return tuple(values)
 
 
-def _ints(name: str, raw: str) -> tuple[int, ...]:
-    values = _json_list(name, raw)
+def _ints(name: str, raw: str) -> tuple[int, ...] | Rejection:
+    try:
+        values = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        values = None
+    if not isinstance(values, list):
+        return Rejection(
+            500, 6, f"Value provided for {name} parameter is not an array (was: {raw})"
+        )
     parsed: list[int] = []
     for value in values:
         if isinstance(value, int) and not isinstance(value, bool):
             parsed.append(value)
-        elif isinstance(value, str) and value.isdigit():
+        elif isinstance(value, str) and value.isascii() and value.isdigit():
             parsed.append(int(value))
         else:
-            raise QueryError(
+            return Rejection(
                 500,
                 8,
                 f"Value provided for {name} parameter is not an array of integers",
@@ -180,51 +182,73 @@ def _ints(name: str, raw: str) -> tuple[int, ...]:
     return tuple(parsed)
 
 
-def _boolean(name: str, raw: str) -> bool:
+def _boolean(name: str, raw: str) -> bool | Rejection:
     lowered = raw.strip().lower()
     if lowered in ("true", "1"):
         return True
     if lowered in ("false", "0", ""):
         return False
-    raise QueryError(500, 9, f"Value provided for {name} parameter is not a boolean")
+    return Rejection(500, 9, f"Value provided for {name} parameter is not a boolean")
 
 
-def parse_resource_query(query: Mapping[str, str]) -> ResourceQuery:
-    """Validate the listing parameters or raise :class:`QueryError`."""
-    for name in query:
-        if name not in _ALLOWED:
-            raise QueryError(500, 1, "Request parameter provided not handled")
+def _enum(name: str, raw: str, code: int, allowed: frozenset[str]) -> Any:
+    values = _strings(name, raw)
+    if isinstance(values, Rejection):
+        return values
+    for value in values:
+        if value not in allowed:
+            message = (
+                f"Value provided for {name} parameter is not supported (was: {value})"
+            )
+            return Rejection(500, code, message)
+    return values
+
+
+def _filters(
+    query: Mapping[str, str],
+) -> tuple[tuple[str, tuple[Any, ...]], ...] | Rejection:
     filters: list[tuple[str, tuple[Any, ...]]] = []
-    for name, (code, allowed) in _ENUMS.items():
-        raw = query.get(name)
-        if raw is None:
+    for name, raw in query.items():
+        if name in _ENUMS:
+            code, allowed = _ENUMS[name]
+            values = _enum(name, raw, code, allowed)
+        elif name in _STRING_LISTS:
+            values = _strings(name, raw)
+        elif name in _INT_LISTS:
+            values = _ints(name, raw)
+        else:
             continue
-        values = _strings(name, raw)
-        for value in values:
-            if value not in allowed:
-                raise QueryError(
-                    500,
-                    code,
-                    f"Value provided for {name} parameter is not supported "
-                    f"(was: {value})",
-                )
+        if isinstance(values, Rejection):
+            return values
         filters.append((name, values))
-    for name in _STRING_LISTS:
-        if (raw := query.get(name)) is not None:
-            filters.append((name, _strings(name, raw)))
-    for name in _INT_LISTS:
-        if (raw := query.get(name)) is not None:
-            filters.append((name, _ints(name, raw)))
+    return tuple(filters)
+
+
+def parse_resource_query(query: Mapping[str, str]) -> ResourceQuery | Rejection:
+    """The validated listing parameters, or Centreon's refusal."""
+    if any(name not in _ALLOWED for name in query):
+        return Rejection(500, 1, "Request parameter provided not handled")
+    filters = _filters(query)
+    if isinstance(filters, Rejection):
+        return filters
     raw_perf = query.get("only_with_performance_data")
     only_perf = (
         False if raw_perf is None else _boolean("only_with_performance_data", raw_perf)
     )
+    if isinstance(only_perf, Rejection):
+        return only_perf
+    page = parse_page(query)
+    if isinstance(page, Rejection):
+        return page
+    sort = parse_sort(query.get("sort_by"))
+    if isinstance(sort, Rejection):
+        return sort
 
     return ResourceQuery(
-        page=parse_page(query),
+        page=page,
         search=normalise_search(query.get("search")),
-        sort=parse_sort(query.get("sort_by")),
-        filters=tuple(filters),
+        sort=sort,
+        filters=filters,
         only_with_performance_data=only_perf,
     )
 
@@ -290,13 +314,17 @@ def _default_order(resource: Resource) -> tuple[int, str]:
     return (-resource.status.ordered, resource.name.casefold())
 
 
-def select(resources: list[Resource], query: ResourceQuery) -> list[Resource]:
+def select(
+    resources: list[Resource], query: ResourceQuery
+) -> list[Resource] | Rejection:
     """The rows matching every filter and the search, in the requested order.
 
-    Raises :class:`~centreon.simulator.query.SearchError` for a search that
-    Centreon could not turn into SQL.
+    A search that Centreon could not turn into SQL is a :class:`Rejection`.
     """
-    predicates = [compile_search(query.search, FIELDS)]
+    search = compile_search(query.search, FIELDS)
+    if isinstance(search, Rejection):
+        return search
+    predicates = [search]
     predicates.extend(_filter(name, values) for name, values in query.filters)
     rows = [r for r in resources if all(p(r) for p in predicates)]
     if not query.sort:
