@@ -2,4 +2,8 @@
 
 from __future__ import annotations
 
-pytest_plugins: list[str] = ["tests.simulator_fixtures"]
+pytest_plugins: list[str] = [
+    "tests.simulator_fixtures",
+    "tests.azurite",
+    "tests.dfs_server",
+]

@@ -1,0 +1,382 @@
+"""Tests for centreon.publish on every backend: publish, compensate, read back."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow.dataset as ds
+import pytest
+
+from centreon import layout
+from centreon.errors import LakeConflictError, LakeError
+from centreon.lake import LakeStore
+from centreon.lake.store import LakeFile
+from centreon.parquet import ShardWriter
+from centreon.publish import (
+    RunRef,
+    compensate_run,
+    list_runs,
+    publish_run,
+    read_manifest,
+)
+from tests import lake_samples as samples
+from tests.lake_backends import BACKENDS, mirror, open_test_lake, paths
+
+RUN = RunRef("run-2", datetime(2024, 11, 5, 9, 20, tzinfo=UTC))
+EARLIER = RunRef("run-1", datetime(2024, 11, 5, 9, 15, tzinfo=UTC))
+SUMMARY = {
+    "source_totals": {"hosts": 3, "services": 6},
+    "vanished": 1,
+    "timings": {"fetch_ms": 5},
+}
+
+
+@pytest.fixture(params=BACKENDS)
+async def store(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> AsyncIterator[LakeStore]:
+    async with open_test_lake(request.param, request, tmp_path) as lake:
+        yield lake
+
+
+async def stage(store: LakeStore, run: RunRef, shards: int = 2, **limits: Any) -> None:
+    """Write a small fleet split over ``shards`` writers."""
+    records = samples.fleet(3, 2)
+    for shard in range(shards):
+        async with ShardWriter(store, run, shard, **limits) as writer:
+            await writer.write(records[shard::shards])
+            await writer.close()
+
+
+async def read_hosts(store: LakeStore, tmp_path: Path) -> Any:
+    root = await mirror(store, tmp_path / "reader")
+    if not (root / "hosts").exists():
+        return None
+    return ds.dataset(root / "hosts", format="parquet", partitioning="hive").to_table()
+
+
+async def test_publish_makes_the_run_readable_with_hive_partitions(
+    store: LakeStore, tmp_path: Path
+) -> None:
+    """pyarrow.dataset sees the run's rows with snapshot_date and run_id partitions."""
+    await stage(store, RUN)
+
+    await publish_run(store, RUN, SUMMARY)
+
+    table = await read_hosts(store, tmp_path)
+    assert table.num_rows == 3
+    assert set(table.column("run_id").to_pylist()) == {"run-2"}
+    assert set(table.column("snapshot_date").to_pylist()) == {"2024-11-05"}
+    assert sorted(table.column("name").to_pylist()) == ["host-1", "host-2", "host-3"]
+
+
+async def test_publish_makes_the_run_readable_with_duckdb(
+    store: LakeStore, tmp_path: Path
+) -> None:
+    """DuckDB reads the published services with hive_partitioning=1."""
+    await stage(store, RUN)
+    await publish_run(store, RUN, SUMMARY)
+    root = await mirror(store, tmp_path / "reader")
+
+    rows = duckdb.execute(
+        "select run_id, count(*) from read_parquet(?, hive_partitioning=1) "
+        "group by run_id",
+        [f"{root}/services/*/*/*.parquet"],
+    ).fetchall()
+
+    assert rows == [("run-2", 6)]
+
+
+async def test_publish_records_a_manifest_and_success_markers(store: LakeStore) -> None:
+    """The manifest lists files, rows and bytes; each run folder gets _SUCCESS."""
+    await stage(store, RUN)
+
+    manifest = await publish_run(store, RUN, SUMMARY)
+
+    assert manifest.status == "succeeded"
+    assert manifest.rows == {"hosts": 3, "services": 6}
+    assert manifest.source_totals == {"hosts": 3, "services": 6}
+    assert manifest.vanished == 1
+    assert manifest.timings["fetch_ms"] == 5
+    files = set(await paths(store))
+    for name, entry in manifest.datasets.items():
+        assert layout.success_path(name, RUN) in files
+        assert {f["path"] for f in entry["files"]} <= files
+        assert entry["bytes"] == sum(f["bytes"] for f in entry["files"])
+    assert await read_manifest(store, RUN.run_id) == manifest
+    assert not any(p.startswith("_staging/") for p in files)
+
+
+async def test_publish_twice_returns_the_first_manifest(store: LakeStore) -> None:
+    """Publishing again (after a crash, say) changes nothing, returns the manifest."""
+    await stage(store, RUN)
+    first = await publish_run(store, RUN, SUMMARY)
+    before = await paths(store)
+
+    again = await publish_run(store, RUN, {"vanished": 99})
+
+    assert again == first
+    assert await paths(store) == before
+
+
+async def test_concurrent_publishers_agree_on_one_winner(store: LakeStore) -> None:
+    """Two publishers racing on one run return the same manifest; rows land once."""
+    await stage(store, RUN)
+
+    first, second = await asyncio.gather(
+        publish_run(store, RUN, {"vanished": 1}),
+        publish_run(store, RUN, {"vanished": 2}),
+    )
+
+    assert first == second
+    assert (await read_manifest(store, RUN.run_id)) == first
+    published = [p for p in await paths(store) if p.endswith(".parquet")]
+    assert len(published) == len(set(published))
+    assert sum(first.rows.values()) == 9
+
+
+async def test_compensate_removes_everything_of_the_run(store: LakeStore) -> None:
+    """A compensated run leaves only its failed manifest, with the reason."""
+    await stage(store, EARLIER)
+    await publish_run(store, EARLIER, SUMMARY)
+    kept = set(await paths(store))
+    await stage(store, RUN)
+
+    manifest = await compensate_run(store, RUN, "shard 1 failed: HTTP 503", SUMMARY)
+
+    assert manifest.status == "failed"
+    assert manifest.reason == "shard 1 failed: HTTP 503"
+    assert set(await paths(store)) == kept | {layout.manifest_path(RUN.run_id)}
+
+
+async def test_compensate_after_a_partial_publish_removes_published_folders(
+    store: LakeStore,
+) -> None:
+    """Files already moved into place by a publish that died are deleted too."""
+    await stage(store, RUN)
+    staged = layout.staging_folder("hosts", RUN.run_id)
+    await store.move_tree(staged, layout.run_folder("hosts", RUN))
+    await store.put_bytes(layout.success_path("hosts", RUN), b"")
+
+    await compensate_run(store, RUN, "publish failed")
+
+    assert await paths(store) == [layout.manifest_path(RUN.run_id)]
+
+
+async def test_writer_refuses_to_stage_into_a_finished_run(store: LakeStore) -> None:
+    """Once a run is compensated, a late shard cannot stage anything for it."""
+    await compensate_run(store, RUN, "shard failed")
+
+    with pytest.raises(LakeConflictError):
+        await stage(store, RUN, shards=1)
+    assert await paths(store) == [layout.manifest_path(RUN.run_id)]
+
+
+async def test_compensate_twice_returns_the_first_manifest(store: LakeStore) -> None:
+    """A second compensation returns the recorded failure and leaves nothing behind."""
+    await stage(store, RUN)
+    first = await compensate_run(store, RUN, "deadline passed")
+
+    again = await compensate_run(store, RUN, "another reason")
+
+    assert again == first
+    assert await paths(store) == [layout.manifest_path(RUN.run_id)]
+
+
+async def test_compensate_leaves_a_published_run_alone(store: LakeStore) -> None:
+    """Compensating a run that is already published returns its succeeded manifest."""
+    await stage(store, RUN)
+    published = await publish_run(store, RUN, SUMMARY)
+    before = await paths(store)
+
+    result = await compensate_run(store, RUN, "late failure")
+
+    assert result == published
+    assert await paths(store) == before
+
+
+async def test_publish_after_compensation_does_not_resurrect_the_run(
+    store: LakeStore, tmp_path: Path
+) -> None:
+    """A late publish of a failed run returns its failed manifest, publishes nothing."""
+    await stage(store, RUN)
+    await compensate_run(store, RUN, "shard failed")
+
+    result = await publish_run(store, RUN, SUMMARY)
+
+    assert result.status == "failed"
+    assert await read_hosts(store, tmp_path) is None
+
+
+async def test_reader_mid_run_sees_only_published_runs(
+    store: LakeStore, tmp_path: Path
+) -> None:
+    """While a run is staged, readers and the run list see only the earlier run."""
+    await stage(store, EARLIER)
+    await publish_run(store, EARLIER, SUMMARY)
+    await stage(store, RUN)
+
+    table = await read_hosts(store, tmp_path)
+
+    assert set(table.column("run_id").to_pylist()) == {"run-1"}
+    assert [m.run_id for m in await list_runs(store)] == ["run-1"]
+
+
+async def test_retried_shard_replaces_its_own_parts_only(store: LakeStore) -> None:
+    """A shard written twice publishes its second attempt's rows, once."""
+    records = samples.fleet(4, 0)
+    limits = {"part_rows": 1, "row_group_rows": 1}
+    async with ShardWriter(store, RUN, 0, **limits) as writer:
+        for record in records:
+            await writer.write([record])
+        await writer.close()
+    async with ShardWriter(store, RUN, 1, **limits) as writer:
+        await writer.write([samples.Record("hosts", samples.host(9))])
+        await writer.close()
+    async with ShardWriter(store, RUN, 0, **limits) as writer:
+        for record in records[:2]:
+            await writer.write([record])
+        await writer.close()
+
+    manifest = await publish_run(store, RUN, {})
+
+    assert manifest.rows == {"hosts": 3}
+    names = sorted(
+        f["path"].rsplit("/", 1)[1] for f in manifest.datasets["hosts"]["files"]
+    )
+    assert names == [
+        "part-00000-00000.parquet",
+        "part-00000-00001.parquet",
+        "part-00001-00000.parquet",
+    ]
+
+
+class GatedStore:
+    """A store that holds part uploads until released, or fails them."""
+
+    def __init__(self, inner: LakeStore, *, fail_after: int | None = None) -> None:
+        self.inner = inner
+        self.fail_after = fail_after
+        self.uploads = 0
+        self.release = asyncio.Event()
+        self.hold = fail_after is None
+        self.holding = asyncio.Event()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    async def put_file(self, path: str, source: str) -> int:
+        self.uploads += 1
+        if self.fail_after is not None and self.uploads > self.fail_after:
+            raise LakeError("upload refused", path=path)
+        size = await self.inner.put_file(path, source)
+        if self.hold:
+            self.holding.set()
+            await self.release.wait()
+        return size
+
+    async def list_files(self, folder: str) -> list[LakeFile]:
+        return await self.inner.list_files(folder)
+
+
+async def test_upload_finishing_after_compensation_is_removed(store: LakeStore) -> None:
+    """An upload still in flight during compensation is deleted by its writer."""
+    gated = GatedStore(store)
+    writer = ShardWriter(gated, RUN, 0)
+    await writer.write(samples.fleet(2, 1))
+    closing = asyncio.create_task(writer.close())
+    await gated.holding.wait()
+
+    await compensate_run(store, RUN, "deadline passed")
+    gated.release.set()
+
+    with pytest.raises(LakeConflictError):
+        await closing
+    assert await paths(store) == [layout.manifest_path(RUN.run_id)]
+
+
+async def test_upload_failure_mid_run_compensates_cleanly(store: LakeStore) -> None:
+    """A shard whose second upload fails leaves nothing once the run is compensated."""
+    gated = GatedStore(store, fail_after=1)
+    writer = ShardWriter(gated, RUN, 0, part_rows=2, row_group_rows=2)
+
+    async def write_all() -> None:
+        async with writer:
+            for record in samples.fleet(6, 0):
+                await writer.write([record])
+            await writer.close()
+
+    with pytest.raises(LakeError, match="upload refused"):
+        await write_all()
+    assert any(p.startswith("_staging/") for p in await paths(store))
+
+    await compensate_run(store, RUN, "shard 0 failed")
+
+    assert await paths(store) == [layout.manifest_path(RUN.run_id)]
+
+
+async def test_non_ascii_text_round_trips_through_the_lake(
+    store: LakeStore, tmp_path: Path
+) -> None:
+    """Names and outputs in any script read back unchanged after publishing."""
+    text = "Überwachung — 東京 — 🚦"
+    async with ShardWriter(store, RUN, 0) as writer:
+        await writer.write([samples.Record("hosts", samples.host(1, information=text))])
+        await writer.close()
+    await publish_run(store, RUN, {})
+
+    table = await read_hosts(store, tmp_path)
+
+    assert table.column("information").to_pylist() == [text]
+
+
+async def test_schema_drift_lands_in_rescued_data_in_the_lake(
+    store: LakeStore, tmp_path: Path
+) -> None:
+    """A renamed field reaches readers as JSON in _rescued_data."""
+    drifted = samples.host(1, is_in_flapping=False, duration=False)
+    async with ShardWriter(store, RUN, 0) as writer:
+        await writer.write([samples.Record("hosts", drifted)])
+        await writer.close()
+    await publish_run(store, RUN, {})
+
+    table = await read_hosts(store, tmp_path)
+
+    (text,) = table.column("_rescued_data").to_pylist()
+    assert json.loads(text) == {"is_in_flapping": False, "duration": False}
+
+
+class RacingCompensator:
+    """A store where a compensation records its verdict just before the publisher."""
+
+    def __init__(self, inner: LakeStore) -> None:
+        self.inner = inner
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    async def put_bytes(
+        self, path: str, data: bytes, *, overwrite: bool = True
+    ) -> None:
+        if path == layout.manifest_path(RUN.run_id) and not overwrite:
+            await compensate_run(self.inner, RUN, "deadline passed")
+        await self.inner.put_bytes(path, data, overwrite=overwrite)
+
+
+async def test_publisher_losing_to_compensation_removes_what_it_moved(
+    store: LakeStore,
+) -> None:
+    """If compensation records the run first, the publisher undoes its moves."""
+    await stage(store, RUN)
+
+    result = await publish_run(RacingCompensator(store), RUN, SUMMARY)
+
+    assert result.status == "failed"
+    assert result.reason == "deadline passed"
+    assert await paths(store) == [layout.manifest_path(RUN.run_id)]
