@@ -25,6 +25,7 @@ from typing import TextIO
 from centreon.activities import activities_for
 from centreon.demo import run_demo
 from centreon.errors import ConfigError
+from centreon.lake import parse_connection_string, parse_lake_url
 from centreon.orchestration import RunRequest
 from centreon.report import Progress, print_summary
 from centreon.runner import local_run_id, run_locally
@@ -103,14 +104,21 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def settings_from(args: argparse.Namespace, env: Mapping[str, str]) -> Settings:
-    """Settings from ``env`` with the flags applied; raises ConfigError."""
+    """Settings from ``env`` with the flags applied, the lake's too.
+
+    Raises ConfigError for the first bad variable, before anything runs.
+    """
     merged = dict(env)
     for flag, variable in _OVERRIDES.items():
         value = getattr(args, flag, None)
         if value is not None:
             merged[variable] = str(value)
+    settings = Settings.from_env(merged)
+    parse_lake_url(settings.lake.url)
+    if settings.lake.connection_string:
+        parse_connection_string(settings.lake.connection_string)
 
-    return Settings.from_env(merged)
+    return settings
 
 
 async def run_command(

@@ -229,3 +229,32 @@ def test_main_hands_simulate_to_the_simulator(
 
     assert code == 0
     assert "--hosts" in capsys.readouterr().out
+
+
+def test_main_exits_2_for_a_malformed_lake_url() -> None:
+    """A lake URL no backend understands is a configuration error, not a failed run."""
+    env = {
+        "CENTREON_URL": "https://c.example/centreon/api/latest",
+        "CENTREON_API_TOKEN": "t",
+    }
+
+    code, _, err = run_main(["run", "--lake", "ftp://files.example/lake"], env)
+
+    assert code == 2
+    assert err.startswith("centreon: error: LAKE_URL:")
+
+
+def test_main_exits_2_for_a_malformed_lake_connection_string() -> None:
+    """A malformed connection string is reported without echoing it."""
+    env = {
+        "CENTREON_URL": "https://c.example/centreon/api/latest",
+        "CENTREON_API_TOKEN": "t",
+        "LAKE_URL": "https://acct.blob.core.windows.net/lake",
+        "LAKE_CONNECTION_STRING": "AccountKey-s3cret",
+    }
+
+    code, _, err = run_main(["run"], env)
+
+    assert code == 2
+    assert "LAKE_CONNECTION_STRING" in err
+    assert "s3cret" not in err
