@@ -8,11 +8,12 @@ import json
 import os
 import sys
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from azure.storage.blob import BlobServiceClient
+from azure.storage.blob import BlobServiceClient, ContainerClient
 
 from centreon.cli import main
 from centreon.simulator import FaultConfig, Simulator
@@ -119,32 +120,64 @@ async def test_run_exits_1_and_leaves_no_data_past_its_deadline(
     assert parquet_files(lake) == []
 
 
+@pytest.fixture
+def container(azurite: Azurite) -> Iterator[tuple[str, ContainerClient]]:
+    """A fresh blob container on the session's Azurite, and the lake URL in it."""
+    name = f"lake{uuid.uuid4().hex[:12]}"
+    service = BlobServiceClient.from_connection_string(azurite.connection_string)
+    with service:
+        client = service.create_container(name)
+        yield f"{azurite.blob_endpoint}/{name}/centreon", client
+
+
 @pytest.mark.slow
 @pytest.mark.azurite
 async def test_run_ingests_into_azurite(
-    simulator: SimulatorFactory, azurite: Azurite
+    simulator: SimulatorFactory,
+    azurite: Azurite,
+    container: tuple[str, ContainerClient],
 ) -> None:
     """The same run lands in a blob container on Azurite."""
-    container = f"lake{uuid.uuid4().hex[:12]}"
-    service = BlobServiceClient.from_connection_string(azurite.connection_string)
-    with service:
-        service.create_container(container)
-        async with simulator(hosts=5, services_per_host=3) as sim:
-            env = centreon_env(
-                sim,
-                f"{azurite.blob_endpoint}/{container}/centreon",
-                LAKE_CONNECTION_STRING=azurite.connection_string,
-            )
-            code, out, _ = await cli(env, "run", "--json")
-        names = [b.name for b in service.get_container_client(container).list_blobs()]
+    lake_url, blobs = container
+    async with simulator(hosts=5, services_per_host=3) as sim:
+        env = centreon_env(
+            sim, lake_url, LAKE_CONNECTION_STRING=azurite.connection_string
+        )
+        code, out, _ = await cli(env, "run", "--json")
 
     summary = json.loads(out)
+    names = [blob.name for blob in blobs.list_blobs()]
     assert code == 0
     assert summary["datasets"]["services"]["rows"] == 15
     assert f"centreon/{summary['manifest']}" in names
     assert any(
         n.startswith("centreon/services/") and n.endswith(".parquet") for n in names
     )
+
+
+@pytest.mark.slow
+@pytest.mark.azurite
+async def test_run_exits_1_and_leaves_only_the_manifest_in_azurite_on_failure(
+    simulator: SimulatorFactory,
+    azurite: Azurite,
+    container: tuple[str, ContainerClient],
+) -> None:
+    """A failing resource fails the run on Azurite too, and no data blob remains."""
+    lake_url, blobs = container
+    async with simulator(hosts=4, services_per_host=2) as sim:
+        failing = sim.fleet.hosts[1].uuid
+    faults = FaultConfig(failing=frozenset({failing}))
+    async with simulator(hosts=4, services_per_host=2, faults=faults) as sim:
+        env = centreon_env(
+            sim, lake_url, LAKE_CONNECTION_STRING=azurite.connection_string
+        )
+        code, out, _ = await cli(env, "run", "--json")
+
+    summary = json.loads(out)
+    assert code == 1
+    assert [blob.name for blob in blobs.list_blobs()] == [
+        f"centreon/{summary['manifest']}"
+    ]
 
 
 @pytest.mark.slow
