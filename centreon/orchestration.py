@@ -74,16 +74,6 @@ _MAX_FAILURES_REPORTED = 5
 _RUN_COUNTERS = ("vanished", "urls_failed", "requests", "retries", "logins", "refused")
 
 
-class DurableTask(Protocol):
-    """The part of a Durable task the orchestrator reads."""
-
-    @property
-    def result(self) -> Any: ...
-
-    @property
-    def is_completed(self) -> bool: ...
-
-
 class OrchestrationContext(Protocol):
     """The part of ``DurableOrchestrationContext`` the orchestrator uses.
 
@@ -219,7 +209,9 @@ def _failure_of(result: Any) -> str | None:
     return None
 
 
-def _call(context: Any, name: str, retry: RetryOptions, payload: Any) -> Any:
+def _call(
+    context: OrchestrationContext, name: str, retry: RetryOptions, payload: Any
+) -> Any:
     """Schedule activity ``name``; its JSON result is decoded as a plain dict."""
     return context.call_activity_with_retry(
         name, retry, input_=payload, expected_type=dict
@@ -236,7 +228,7 @@ def _seconds(start: datetime, end: datetime) -> float:
     return round((end - start).total_seconds(), 3)
 
 
-def ingest(context: Any) -> Generator[Any, Any, dict[str, Any]]:
+def ingest(context: OrchestrationContext) -> Generator[Any, Any, dict[str, Any]]:
     """Run one ingestion: plan, fetch every shard, then publish or compensate.
 
     Returns the run summary (``status`` is ``succeeded`` or ``failed``, with a
@@ -293,7 +285,7 @@ def _new_summary(request: RunRequest, started: datetime) -> dict[str, Any]:
 
 
 def _plan(
-    context: Any,
+    context: OrchestrationContext,
     run: Mapping[str, str],
     dry_run: bool,
     timer: Any,
@@ -333,7 +325,10 @@ def _plan(
 
 
 def _publish(
-    context: Any, run: Mapping[str, str], tally: _Tally, summary: dict[str, Any]
+    context: OrchestrationContext,
+    run: Mapping[str, str],
+    tally: _Tally,
+    summary: dict[str, Any],
 ) -> Generator[Any, Any, bool]:
     """Run ``publish_run``; False (reason set) when it failed."""
     started = context.current_utc_datetime
@@ -354,7 +349,7 @@ def _publish(
 
 
 def _fetch_all(
-    context: Any,
+    context: OrchestrationContext,
     run: Mapping[str, str],
     shards: list[Mapping[str, Any]],
     timer: Any,
@@ -450,7 +445,7 @@ def _payload_summary(summary: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _compensate(
-    context: Any, summary: dict[str, Any], timer: Any
+    context: OrchestrationContext, summary: dict[str, Any], timer: Any
 ) -> Generator[Any, Any, dict[str, Any]]:
     """Compensate the run (everything settled or was abandoned) and report it.
 
@@ -482,7 +477,9 @@ def _compensate(
     return _finish(context, summary, "failed")
 
 
-def _finish(context: Any, summary: dict[str, Any], status: str) -> dict[str, Any]:
+def _finish(
+    context: OrchestrationContext, summary: dict[str, Any], status: str
+) -> dict[str, Any]:
     summary["status"] = status
     started = datetime.fromisoformat(summary["snapshot_ts"])
     summary["finished_ts"] = context.current_utc_datetime.isoformat()

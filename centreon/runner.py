@@ -29,7 +29,7 @@ from typing import Any
 
 from azure.durable_functions import RetryOptions
 
-from centreon.orchestration import ingest
+from centreon.orchestration import OrchestrationContext, ingest
 
 __all__ = [
     "Activity",
@@ -45,7 +45,7 @@ logger = logging.getLogger(__name__)
 
 Activity = Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]
 StatusListener = Callable[[Any], None]
-Orchestrator = Callable[[Any], Generator[Any, Any, Any]]
+Orchestrator = Callable[[OrchestrationContext], Generator[Any, Any, Any]]
 _UUID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_OID, "centreon-lake local runner")
 
 
