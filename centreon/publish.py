@@ -33,13 +33,12 @@ failed manifest.
 from __future__ import annotations
 
 import asyncio
-import importlib
 import logging
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
 import orjson
 import pyarrow as pa
@@ -50,6 +49,7 @@ from centreon.errors import LakeConflictError, LakeError, LakeNotFoundError
 from centreon.lake.store import LakeStore
 from centreon.layout import RunRef
 from centreon.parquet import PartInfo
+from centreon.plan import Plan, PlannedUrl, Shard
 from centreon.schemas import DATASETS, SCHEMA_VERSION, URLS_SCHEMA
 
 __all__ = [
@@ -67,39 +67,6 @@ logger = logging.getLogger(__name__)
 
 Status = Literal["succeeded", "failed"]
 _PLAN_SHARDS_KEY = b"centreon.shards"
-
-
-class _PlannedUrl(Protocol):
-    @property
-    def uuid(self) -> str: ...
-    @property
-    def type(self) -> str: ...
-    @property
-    def host_id(self) -> int: ...
-    @property
-    def service_id(self) -> int | None: ...
-    @property
-    def name(self) -> str: ...
-    @property
-    def host_name(self) -> str: ...
-    @property
-    def path(self) -> str: ...
-    @property
-    def shard(self) -> int: ...
-
-
-class _Shard(Protocol):
-    @property
-    def index(self) -> int: ...
-    @property
-    def concurrency(self) -> int: ...
-    @property
-    def urls(self) -> tuple[_PlannedUrl, ...]: ...
-
-
-class _Plan(Protocol):
-    @property
-    def shards(self) -> tuple[_Shard, ...]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,7 +204,7 @@ async def _record_parts(
     )
 
 
-async def write_plan(store: LakeStore, run: RunRef, plan: _Plan) -> PartInfo:
+async def write_plan(store: LakeStore, run: RunRef, plan: Plan) -> PartInfo:
     """Stage the plan as the run's ``urls`` dataset: one row group per shard.
 
     Each shard's concurrency is kept in the file's metadata so
@@ -269,7 +236,7 @@ async def write_plan(store: LakeStore, run: RunRef, plan: _Plan) -> PartInfo:
     return part
 
 
-def _plan_table(run: RunRef, shard: _Shard) -> pa.Table:
+def _plan_table(run: RunRef, shard: Shard) -> pa.Table:
     urls = shard.urls
     count = len(urls)
     columns = {
@@ -298,8 +265,8 @@ def _plan_bytes(tables: list[pa.Table], schema: pa.Schema) -> bytes:
     return bytes(sink.getvalue().to_pybytes())
 
 
-async def read_shard(store: LakeStore, run: RunRef, shard_index: int) -> Any:
-    """Rebuild shard ``shard_index`` of the run's plan (a ``centreon.plan.Shard``).
+async def read_shard(store: LakeStore, run: RunRef, shard_index: int) -> Shard:
+    """Rebuild shard ``shard_index`` of the run's plan.
 
     Reads the staged plan, or the published one once the run is published.
     Raises LakeNotFoundError when the run has no plan or no such shard.
@@ -323,10 +290,9 @@ async def read_shard(store: LakeStore, run: RunRef, shard_index: int) -> Any:
         raise LakeNotFoundError(
             f"the plan has no shard {shard_index}", path=candidates[0]
         )
-    plan_module = importlib.import_module("centreon.plan")
-    urls = tuple(plan_module.PlannedUrl.from_dict(row) for row in table.to_pylist())
+    urls = tuple(PlannedUrl.from_dict(row) for row in table.to_pylist())
 
-    return plan_module.Shard(index=shard_index, concurrency=concurrency, urls=urls)
+    return Shard(index=shard_index, concurrency=concurrency, urls=urls)
 
 
 def _read_plan(data: bytes, shard_index: int) -> tuple[int | None, pa.Table]:

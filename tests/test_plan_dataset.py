@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import pytest
 
 from centreon.errors import LakeNotFoundError
 from centreon.lake import LakeStore
+from centreon.plan import Plan, PlannedUrl, Shard
 from centreon.publish import RunRef, publish_run, read_shard, write_plan
 from centreon.schemas import URLS_SCHEMA
 from tests.lake_backends import BACKENDS, mirror, open_test_lake
@@ -19,39 +19,9 @@ from tests.lake_backends import BACKENDS, mirror, open_test_lake
 RUN = RunRef("run-1", datetime(2024, 11, 5, 9, 15, tzinfo=UTC))
 
 
-@dataclass(frozen=True)
-class Url:
-    """Shaped like centreon.plan.PlannedUrl."""
-
-    uuid: str
-    type: str
-    host_id: int
-    service_id: int | None
-    name: str
-    host_name: str
-    path: str
-    shard: int
-
-
-@dataclass(frozen=True)
-class FakeShard:
-    """Shaped like centreon.plan.Shard."""
-
-    index: int
-    concurrency: int
-    urls: tuple[Url, ...]
-
-
-@dataclass(frozen=True)
-class FakePlan:
-    """Shaped like centreon.plan.Plan."""
-
-    shards: tuple[FakeShard, ...]
-
-
-def host_url(host_id: int, shard: int) -> Url:
+def host_url(host_id: int, shard: int) -> PlannedUrl:
     path = f"/monitoring/resources/hosts/{host_id}"
-    return Url(
+    return PlannedUrl(
         f"h{host_id}",
         "host",
         host_id,
@@ -63,9 +33,9 @@ def host_url(host_id: int, shard: int) -> Url:
     )
 
 
-def service_url(host_id: int, service_id: int, shard: int) -> Url:
+def service_url(host_id: int, service_id: int, shard: int) -> PlannedUrl:
     path = f"/monitoring/resources/hosts/{host_id}/services/{service_id}"
-    return Url(
+    return PlannedUrl(
         f"h{host_id}-s{service_id}",
         "service",
         host_id,
@@ -77,11 +47,11 @@ def service_url(host_id: int, service_id: int, shard: int) -> Url:
     )
 
 
-PLAN = FakePlan(
+PLAN = Plan(
     (
-        FakeShard(0, 6, (host_url(1, 0), service_url(1, 10, 0))),
-        FakeShard(1, 6, (host_url(2, 1), service_url(2, 20, 1), service_url(2, 21, 1))),
-        FakeShard(2, 6, ()),
+        Shard(0, 6, (host_url(1, 0), service_url(1, 10, 0))),
+        Shard(1, 6, (host_url(2, 1), service_url(2, 20, 1), service_url(2, 21, 1))),
+        Shard(2, 6, ()),
     )
 )
 
@@ -122,14 +92,11 @@ async def test_read_shard_rebuilds_one_shard_from_the_staged_plan(
     store: LakeStore,
 ) -> None:
     """A fetch activity gets its shard back from the run id and the shard index."""
-    plan = pytest.importorskip(
-        "centreon.plan", reason="centreon.plan (the fetch engine) is not merged yet"
-    )
     await write_plan(store, RUN, PLAN)
 
     shard = await read_shard(store, RUN, 1)
 
-    assert isinstance(shard, plan.Shard)
+    assert isinstance(shard, Shard)
     assert shard.index == 1
     assert shard.concurrency == 6
     assert [u.uuid for u in shard.urls] == ["h2", "h2-s20", "h2-s21"]
@@ -139,9 +106,6 @@ async def test_read_shard_rebuilds_one_shard_from_the_staged_plan(
 
 async def test_read_shard_keeps_an_empty_shard(store: LakeStore) -> None:
     """A shard without URLs comes back empty, with its concurrency."""
-    pytest.importorskip(
-        "centreon.plan", reason="centreon.plan (the fetch engine) is not merged yet"
-    )
     await write_plan(store, RUN, PLAN)
 
     shard = await read_shard(store, RUN, 2)
