@@ -10,7 +10,9 @@ from typing import Any
 import pytest
 from azure.durable_functions import RetryOptions
 
+from centreon.orchestration import ingest
 from centreon.runner import LocalContext, drive, local_run_id, run_locally
+from tests.durable_history import History, replay
 
 T0 = datetime(2026, 12, 3, 19, 0, tzinfo=UTC)
 
@@ -304,3 +306,84 @@ def test_local_context_records_custom_status(status: Any) -> None:
     context.set_custom_status({"phase": status, "n": (1, 2)})
 
     assert context.custom_status == {"phase": status, "n": [1, 2]}
+
+
+# azure-functions-durable 1.7.0 decodes a retried activity's result without the
+# expected type and warns once per process; see tests/test_orchestration.py.
+@pytest.mark.filterwarnings(
+    "ignore:azure.functions df_loads was called without:DeprecationWarning"
+)
+async def test_run_locally_reports_what_the_sdk_replay_reports() -> None:
+    """The local driver and the SDK's replay of the same run give the same summary."""
+    activities = Activities(shards=2)
+    local = await run(activities, Clock())
+
+    plan = await activities.plan_run({})
+    publish = await activities.publish_run(
+        {"run_id": local["run_id"], "summary": {"datasets": local["datasets"]}}
+    )
+    history = History(
+        local["run_id"],
+        {"dry_run": False, "trigger": "cli", "deadline_s": 270},
+        T0,
+    )
+    plan_id = history.schedule("plan_run")
+    history.create_timer(T0 + timedelta(seconds=270))
+    history.next_episode()
+    history.complete(plan_id, plan)
+    shard_ids = [history.schedule("fetch_shard") for _ in range(2)]
+    history.next_episode()
+    for index, task_id in enumerate(shard_ids):
+        history.complete(task_id, activities.outcome(index))
+    publish_id = history.schedule("publish_run")
+    history.next_episode()
+    history.complete(publish_id, publish)
+    replayed = replay(ingest, history).output
+
+    timing = ("durations_s", "duration_s", "finished_ts")
+    assert {k: v for k, v in local.items() if k not in timing} == {
+        k: v for k, v in replayed.items() if k not in timing
+    }
+
+
+@pytest.mark.filterwarnings(
+    "ignore:azure.functions df_loads was called without:DeprecationWarning"
+)
+async def test_run_locally_fails_a_raising_shard_as_the_sdk_replay_does() -> None:
+    """A shard raising on every attempt ends the same way locally and in replay."""
+    activities = Activities(shards=2)
+
+    async def broken(payload: dict[str, Any]) -> dict[str, Any]:
+        raise RuntimeError("disk full")
+
+    activities.fetch_behaviour = {0: broken}
+    local = await run(activities, Clock())
+
+    history = History(
+        local["run_id"],
+        {"dry_run": False, "trigger": "cli", "deadline_s": 270},
+        T0,
+    )
+    plan_id = history.schedule("plan_run")
+    history.create_timer(T0 + timedelta(seconds=270))
+    history.next_episode()
+    history.complete(plan_id, await activities.plan_run({}))
+    shard0, shard1 = history.schedule("fetch_shard"), history.schedule("fetch_shard")
+    history.next_episode()
+    history.complete(shard1, activities.outcome(1))
+    reason = "Activity function 'fetch_shard' failed: RuntimeError('disk full')"
+    history.fail_with_retries(shard0, "fetch_shard", 3, reason)
+    history.next_episode()
+    compensate_id = history.schedule("compensate_run")
+    history.next_episode()
+    history.complete(
+        compensate_id,
+        await activities.compensate_run({"run_id": local["run_id"], "reason": ""}),
+    )
+    replayed = replay(ingest, history).output
+
+    timing = ("durations_s", "duration_s", "finished_ts")
+    assert local["status"] == "failed"
+    assert {k: v for k, v in local.items() if k not in timing} == {
+        k: v for k, v in replayed.items() if k not in timing
+    }
