@@ -132,16 +132,13 @@ async def run_command(
     now = datetime.now(UTC)
     run_id = local_run_id(now, secrets.token_hex(3))
     request = RunRequest(run_id, args.dry_run, "cli", settings.ingest.deadline_s)
-    progress = Progress(stderr)
-    try:
+    async with Progress(stderr) as progress:
         summary = await run_locally(
             request.to_input(),
             activities_for(settings),
             instance_id=run_id,
             on_status=progress,
         )
-    finally:
-        progress.close()
     if args.json:
         stdout.write(json.dumps(summary, sort_keys=True) + "\n")
     else:

@@ -88,16 +88,13 @@ async def run_demo(
         run_id = local_run_id(datetime.now(UTC), secrets.token_hex(3))
         request = RunRequest(run_id, False, "cli", settings.ingest.deadline_s)
         stdout.write(f"Simulated Centreon at {simulator.api_url}; lake at {lake}\n")
-        progress = Progress(stderr)
-        try:
+        async with Progress(stderr) as progress:
             summary = await run_locally(
                 request.to_input(),
                 activities_for(settings),
                 instance_id=run_id,
                 on_status=progress,
             )
-        finally:
-            progress.close()
     print_summary(summary, stdout)
     if summary["status"] != "succeeded":
         return 1

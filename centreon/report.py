@@ -2,40 +2,74 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TextIO
 
 __all__ = ["Progress", "print_summary"]
 
 
 class Progress:
-    """A live line on a terminal: phase, shards settled, rows, requests/s."""
+    """A live line on a terminal: phase, shards settled, rows, requests/s, time.
+
+    Call it with each custom status; use it as ``async with`` to redraw the line
+    every ``interval`` seconds in between (so the clock moves while shards
+    run) and to end the line on exit. Off a terminal it stays silent.
+    """
 
     def __init__(
-        self, stream: TextIO, clock: Callable[[], float] = time.monotonic
+        self,
+        stream: TextIO,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        interval: float = 1.0,
     ) -> None:
         self.stream = stream
         self.clock = clock
+        self.sleep = sleep
+        self.interval = interval
         self.started = clock()
         self.live = stream.isatty()
+        self.status: Mapping[str, Any] = {}
         self.drawn = False
+        self._ticker: asyncio.Task[None] | None = None
 
     def __call__(self, status: Any) -> None:
-        if not self.live or not isinstance(status, Mapping):
+        if isinstance(status, Mapping):
+            self.status = status
+            self.draw()
+
+    def draw(self) -> None:
+        """Redraw the line from the last status."""
+        if not self.live or not self.status:
             return
         elapsed = max(self.clock() - self.started, 1e-9)
+        status = self.status
         parts = [str(status.get("phase", ""))]
         if "shards_total" in status:
             parts.append(f"shards {status['shards_done']}/{status['shards_total']}")
             parts.append(f"rows {status.get('rows', 0):,}")
-            rate = status.get("requests", 0) / elapsed
-            parts.append(f"{rate:,.0f} req/s")
+            parts.append(f"{status.get('requests', 0) / elapsed:,.0f} req/s")
+        parts.append(f"{elapsed:.0f} s")
         self.stream.write("\r\x1b[2K" + "  ".join(parts))
         self.stream.flush()
         self.drawn = True
 
-    def close(self) -> None:
+    async def _tick(self) -> None:
+        while True:
+            await self.sleep(self.interval)
+            self.draw()
+
+    async def __aenter__(self) -> Progress:
+        if self.live:
+            self._ticker = asyncio.create_task(self._tick())
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        if self._ticker is not None:
+            self._ticker.cancel()
+            await asyncio.gather(self._ticker, return_exceptions=True)
         if self.drawn:
             self.stream.write("\n")
             self.stream.flush()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 from typing import Any
 
@@ -17,27 +18,49 @@ class Terminal(io.StringIO):
         return True
 
 
-def test_progress_draws_a_live_line_on_a_terminal() -> None:
-    """On a terminal, each status redraws one line: shards, rows, requests/s."""
+async def test_progress_draws_a_live_line_on_a_terminal() -> None:
+    """On a terminal, each status redraws one line: shards, rows, requests/s, time."""
     stream = Terminal()
     ticks = iter([0.0, 2.0])
-    progress = Progress(stream, clock=lambda: next(ticks))
 
-    progress({**FETCHING, "requests": 500})
-    progress.close()
+    async with Progress(stream, clock=lambda: next(ticks)) as progress:
+        progress({**FETCHING, "requests": 500})
 
     assert stream.getvalue() == (
-        "\r\x1b[2Kfetching  shards 3/8  rows 12,345  250 req/s\n"
+        "\r\x1b[2Kfetching  shards 3/8  rows 12,345  250 req/s  2 s\n"
     )
 
 
-def test_progress_stays_silent_when_not_a_terminal() -> None:
+async def test_progress_redraws_between_statuses_so_the_clock_moves() -> None:
+    """While nothing settles, the line is redrawn every interval."""
+    stream = Terminal()
+    now = [0.0]
+    ticked = asyncio.Event()
+
+    async def sleep(seconds: float) -> None:
+        now[0] += seconds
+        if now[0] >= 3:
+            ticked.set()
+            await asyncio.Event().wait()
+
+    async with Progress(stream, clock=lambda: now[0], sleep=sleep) as progress:
+        progress(FETCHING)
+        await asyncio.wait_for(ticked.wait(), timeout=10)
+
+    lines = stream.getvalue().split("\r\x1b[2K")[1:]
+    assert [line.rsplit("  ", 1)[-1].strip() for line in lines] == [
+        "0 s",
+        "1 s",
+        "2 s",
+    ]
+
+
+async def test_progress_stays_silent_when_not_a_terminal() -> None:
     """Piped stderr gets no progress line."""
     stream = io.StringIO()
-    progress = Progress(stream)
 
-    progress(FETCHING)
-    progress.close()
+    async with Progress(stream) as progress:
+        progress(FETCHING)
 
     assert stream.getvalue() == ""
 
