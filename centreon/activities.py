@@ -1,0 +1,247 @@
+"""The four activities of the ``ingest`` orchestration, as plain async functions.
+
+Each takes the small JSON-safe dict the orchestrator sends and returns one, with
+``status`` ``succeeded`` or ``failed``. A classified failure (Centreon refused
+the login, the lake refused a write) is returned as ``failed`` with a one-line,
+secret-free ``error``: retrying it would not help. Anything else raises, and the
+orchestration's retry policy runs the activity again.
+
+Each activity reads its settings from the environment unless the caller passes
+them (the local runner does, after applying command-line flags); no setting and
+no secret ever travels in the orchestration's inputs or outputs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import time
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from centreon.client import CentreonClient
+from centreon.discovery import discover
+from centreon.errors import CentreonLakeError
+from centreon.fetch import ShardOutcome
+from centreon.fetch import fetch_shard as fetch_shard_urls
+from centreon.lake import LakeStore, open_lake
+from centreon.layout import RunRef, manifest_path
+from centreon.orchestration import COMPENSATE_RUN, FETCH_SHARD, PLAN_RUN, PUBLISH_RUN
+from centreon.parquet import PartInfo, ShardWriter
+from centreon.plan import plan_shards
+from centreon.publish import compensate_run as compensate_staged_run
+from centreon.publish import publish_run as publish_staged_run
+from centreon.publish import read_shard, write_plan
+from centreon.settings import Settings
+from centreon.telemetry import record_run, record_shard
+
+__all__ = [
+    "Activity",
+    "activities_for",
+    "compensate_run",
+    "fetch_shard",
+    "plan_run",
+    "publish_run",
+]
+
+logger = logging.getLogger(__name__)
+
+Activity = Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]
+DATASETS = ("hosts", "services")
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _failed(exc: CentreonLakeError) -> dict[str, Any]:
+    return {"status": "failed", "error": f"{type(exc).__name__}: {exc}"}
+
+
+def _per_dataset(parts: Iterable[PartInfo]) -> tuple[dict[str, int], dict[str, int]]:
+    rows = dict.fromkeys(DATASETS, 0)
+    files = dict.fromkeys(DATASETS, 0)
+    for part in parts:
+        rows[part.dataset] = rows.get(part.dataset, 0) + part.rows
+        files[part.dataset] = files.get(part.dataset, 0) + 1
+
+    return rows, files
+
+
+async def plan_run(
+    payload: Mapping[str, Any], *, settings: Settings | None = None
+) -> dict[str, Any]:
+    """Plan the run: its shards, their concurrency shares, and the totals.
+
+    Discovers every host and service, shards their detail URLs and stages the
+    plan as the ``urls`` dataset (not on a dry run).
+    """
+    settings = settings or Settings.from_env()
+    run = RunRef.from_dict(dict(payload))
+    started = time.monotonic()
+    try:
+        planned = await _plan_details(settings, run, bool(payload.get("dry_run")))
+    except CentreonLakeError as exc:
+        return _failed(exc)
+
+    return {
+        "status": "succeeded",
+        **planned,
+        "duration_s": round(time.monotonic() - started, 3),
+    }
+
+
+async def _plan_details(
+    settings: Settings, run: RunRef, dry_run: bool
+) -> dict[str, Any]:
+    async with CentreonClient(settings.centreon) as client:
+        inventory = await discover(client)
+    plan = plan_shards(
+        inventory,
+        max_concurrency=settings.centreon.max_concurrency,
+        max_shards=settings.ingest.max_shards,
+    )
+    staged = None
+    if not dry_run:
+        async with open_lake(settings.lake) as store:
+            staged = await write_plan(store, run, plan)
+
+    return {
+        "shards": [
+            {"index": s.index, "concurrency": s.concurrency, "urls": len(s.urls)}
+            for s in plan.shards
+        ],
+        "totals": {
+            "hosts": len(inventory.hosts),
+            "services": len(inventory.services),
+            "urls": plan.size,
+            "host_total": inventory.host_total,
+            "service_total": inventory.service_total,
+        },
+        "plan": {"rows": staged.rows if staged else 0, "files": 1 if staged else 0},
+        "requests": client.stats.requests,
+    }
+
+
+async def fetch_shard(
+    payload: Mapping[str, Any],
+    *,
+    settings: Settings | None = None,
+    now: Callable[[], datetime] = _utc_now,
+) -> dict[str, Any]:
+    """Fetch one planned shard into staged Parquet parts; return its outcome.
+
+    The shard is read back from the staged plan. It stops by itself at
+    ``payload["deadline_ts"]``, so a shard the orchestrator abandoned does not
+    keep writing. A failed shard leaves what it staged for compensation.
+    """
+    settings = settings or Settings.from_env()
+    run = RunRef.from_dict(dict(payload))
+    index = int(payload["shard"])
+    deadline = datetime.fromisoformat(str(payload["deadline_ts"]))
+    remaining = max(0.0, (deadline - now()).total_seconds())
+    try:
+        async with open_lake(settings.lake) as store, asyncio.timeout(remaining):
+            outcome, parts = await _fetch_into(store, run, index, payload, settings)
+    except TimeoutError:
+        logger.warning("shard stopped at the deadline", extra={"shard": index})
+        return {"shard": index, "status": "failed", "error": "deadline passed"}
+    except CentreonLakeError as exc:
+        return {"shard": index, **_failed(exc)}
+
+    rows, files = _per_dataset(parts)
+    result = {**outcome.to_dict(), "rows": rows, "files": files}
+    record_shard(run.run_id, result)
+
+    return result
+
+
+async def _fetch_into(
+    store: LakeStore,
+    run: RunRef,
+    index: int,
+    payload: Mapping[str, Any],
+    settings: Settings,
+) -> tuple[ShardOutcome, list[PartInfo]]:
+    """Fetch the shard through a writer; keep its parts only if it succeeded."""
+    async with ShardWriter(store, run, index, mode="detail") as writer:
+        shard = await read_shard(store, run, index)
+        outcome = await fetch_shard_urls(
+            settings.centreon, shard, writer, batch_size=settings.ingest.batch_size
+        )
+        if outcome.status != "succeeded":
+            await writer.abort()
+            return outcome, []
+
+        return outcome, await writer.close()
+
+
+def _manifest_summary(summary: Mapping[str, Any]) -> dict[str, Any]:
+    """Reshape the orchestrator's counts into what the run manifest records."""
+    rest = {k: v for k, v in summary.items() if k not in ("totals", "durations_s")}
+
+    return {
+        **rest,
+        "source_totals": dict(summary.get("totals", {})),
+        "timings": dict(summary.get("durations_s", {})),
+    }
+
+
+async def publish_run(
+    payload: Mapping[str, Any], *, settings: Settings | None = None
+) -> dict[str, Any]:
+    """Publish the staged run (idempotent); return the manifest's datasets."""
+    settings = settings or Settings.from_env()
+    run = RunRef.from_dict(dict(payload))
+    summary = dict(payload.get("summary", {}))
+    try:
+        async with open_lake(settings.lake) as store:
+            manifest = await publish_staged_run(store, run, _manifest_summary(summary))
+    except CentreonLakeError as exc:
+        return _failed(exc)
+    datasets = {
+        name: {
+            "rows": int(manifest.datasets.get(name, {}).get("rows", 0)),
+            "files": len(manifest.datasets.get(name, {}).get("files", [])),
+        }
+        for name in (*DATASETS, "urls")
+    }
+    record_run(summary, manifest.status)
+    if manifest.status != "succeeded":
+        return {"status": "failed", "error": f"the run was already {manifest.status}"}
+
+    return {
+        "status": "succeeded",
+        "manifest": manifest_path(run.run_id),
+        "datasets": datasets,
+    }
+
+
+async def compensate_run(
+    payload: Mapping[str, Any], *, settings: Settings | None = None
+) -> dict[str, Any]:
+    """Delete everything the run wrote and record it as failed (idempotent)."""
+    settings = settings or Settings.from_env()
+    run = RunRef.from_dict(dict(payload))
+    summary = dict(payload.get("summary", {}))
+    reason = str(payload.get("reason") or "failed")
+    try:
+        async with open_lake(settings.lake) as store:
+            await compensate_staged_run(store, run, reason, _manifest_summary(summary))
+    except CentreonLakeError as exc:
+        return _failed(exc)
+    record_run(summary, "failed")
+
+    return {"status": "succeeded", "manifest": manifest_path(run.run_id)}
+
+
+def activities_for(settings: Settings) -> dict[str, Activity]:
+    """The activities by Durable name, bound to ``settings`` (for the local runner)."""
+    return {
+        PLAN_RUN: functools.partial(plan_run, settings=settings),
+        FETCH_SHARD: functools.partial(fetch_shard, settings=settings),
+        PUBLISH_RUN: functools.partial(publish_run, settings=settings),
+        COMPENSATE_RUN: functools.partial(compensate_run, settings=settings),
+    }

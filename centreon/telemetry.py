@@ -1,0 +1,165 @@
+"""Logs and metrics: one event a line on stderr, Application Insights when asked.
+
+:func:`configure_logging` is for the command line: every record becomes one
+line on stderr, ``logfmt`` (``key=value``) or JSON, with the record's ``extra``
+fields (``run_id``, ``shard``, ``status``, ...) next to its constant message.
+The Functions host brings its own handler, so the app only calls
+:func:`quiet_azure_sdk`.
+
+:func:`configure_azure_monitor` turns on Application Insights through
+OpenTelemetry when a connection string is given. :func:`record_shard` and
+:func:`record_run` emit per-shard and per-run metrics (rows, requests,
+retries, duration) through the OpenTelemetry API; with nothing configured that
+API does nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any, Literal, TextIO
+
+from opentelemetry import metrics
+
+__all__ = [
+    "JsonFormatter",
+    "LogfmtFormatter",
+    "configure_azure_monitor",
+    "configure_logging",
+    "quiet_azure_sdk",
+    "record_run",
+    "record_shard",
+]
+
+LogFormat = Literal["logfmt", "json"]
+
+# Attributes every LogRecord has; anything else on a record came from `extra`.
+_STANDARD = frozenset(
+    vars(logging.LogRecord("", 0, "", 0, "", None, None)).keys()
+    | {"message", "asctime", "taskName"}
+)
+_SDK_LOGGERS = ("azure", "azure.core.pipeline.policies.http_logging_policy", "urllib3")
+_meter = metrics.get_meter("centreon")
+_rows = _meter.create_counter("centreon.rows", unit="{row}", description="rows written")
+_requests = _meter.create_counter("centreon.requests", description="Centreon requests")
+_retries = _meter.create_counter("centreon.retries", description="retried requests")
+_shard_seconds = _meter.create_histogram("centreon.shard.duration", unit="s")
+_run_seconds = _meter.create_histogram("centreon.run.duration", unit="s")
+
+
+def _fields(record: logging.LogRecord) -> dict[str, Any]:
+    return {k: v for k, v in vars(record).items() if k not in _STANDARD}
+
+
+def _stamp(record: logging.LogRecord) -> str:
+    moment = datetime.fromtimestamp(record.created, UTC)
+
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _logfmt_value(value: Any) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, default=str)
+    if text and not any(c in text for c in ' "=\\\n') and text.isprintable():
+        return text
+
+    return json.dumps(text)
+
+
+class LogfmtFormatter(logging.Formatter):
+    """``ts=... level=info logger=... msg="shard settled" run_id=... shard=3``."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        pairs = {
+            "ts": _stamp(record),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "msg": record.getMessage(),
+            **_fields(record),
+        }
+        if record.exc_info:
+            pairs["error"] = self.formatException(record.exc_info)
+
+        return " ".join(f"{key}={_logfmt_value(value)}" for key, value in pairs.items())
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line with the same keys as :class:`LogfmtFormatter`."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        event = {
+            "ts": _stamp(record),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "msg": record.getMessage(),
+            **_fields(record),
+        }
+        if record.exc_info:
+            event["error"] = self.formatException(record.exc_info)
+
+        return json.dumps(event, default=str)
+
+
+def quiet_azure_sdk() -> None:
+    """Keep the Azure SDK's HTTP logging (headers, URLs) at WARNING."""
+    for name in _SDK_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def configure_logging(
+    level: int = logging.INFO,
+    fmt: LogFormat = "logfmt",
+    stream: TextIO | None = None,
+) -> logging.Handler:
+    """Send every record to ``stream`` (stderr), one line each; return the handler."""
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.setFormatter(JsonFormatter() if fmt == "json" else LogfmtFormatter())
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(level)
+    quiet_azure_sdk()
+
+    return handler
+
+
+def configure_azure_monitor(connection_string: str | None) -> bool:
+    """Export logs and metrics to Application Insights; False when not configured."""
+    if not connection_string:
+        return False
+    # Imported here: it pulls in the whole OpenTelemetry SDK, needed only when enabled.
+    from azure.monitor.opentelemetry import configure_azure_monitor as configure
+
+    configure(connection_string=connection_string, logger_name="centreon")
+
+    return True
+
+
+def _count(source: Mapping[str, Any], key: str) -> int:
+    value = source.get(key, 0)
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def record_shard(run_id: str, outcome: Mapping[str, Any]) -> None:
+    """Emit one shard's metrics: rows, requests, retries and duration."""
+    attributes: dict[str, str | int] = {
+        "run_id": run_id,
+        "shard": _count(outcome, "shard"),
+    }
+    rows = outcome.get("rows", {})
+    if isinstance(rows, Mapping):
+        for dataset in ("hosts", "services"):
+            _rows.add(_count(rows, dataset), {**attributes, "dataset": dataset})
+    _requests.add(_count(outcome, "requests"), attributes)
+    _retries.add(_count(outcome, "retries"), attributes)
+    duration = outcome.get("duration_s")
+    if isinstance(duration, int | float):
+        _shard_seconds.record(float(duration), attributes)
+
+
+def record_run(summary: Mapping[str, Any], status: str) -> None:
+    """Emit one run's duration, tagged with its status."""
+    duration = summary.get("durations_s", {})
+    total = sum(v for v in duration.values() if isinstance(v, int | float))
+    _run_seconds.record(float(total), {"status": status})
