@@ -28,6 +28,7 @@ from centreon.fetch import ShardOutcome
 from centreon.fetch import fetch_shard as fetch_shard_urls
 from centreon.lake import LakeStore, open_lake
 from centreon.layout import RunRef, manifest_path
+from centreon.listing import ListingShard, fetch_listing_shard, plan_listing
 from centreon.orchestration import COMPENSATE_RUN, FETCH_SHARD, PLAN_RUN, PUBLISH_RUN
 from centreon.parquet import PartInfo, ShardWriter
 from centreon.plan import plan_shards
@@ -76,13 +77,18 @@ async def plan_run(
     """Plan the run: its shards, their concurrency shares, and the totals.
 
     Discovers every host and service, shards their detail URLs and stages the
-    plan as the ``urls`` dataset (not on a dry run).
+    plan as the ``urls`` dataset (not on a dry run). In listing mode, shards
+    the pages of the resource listing instead (:mod:`centreon.listing`); each
+    shard's pages travel in its ``listing`` entry and nothing is staged.
     """
     settings = settings or Settings.from_env()
     run = RunRef.from_dict(dict(payload))
     started = time.monotonic()
     try:
-        planned = await _plan_details(settings, run, bool(payload.get("dry_run")))
+        if settings.ingest.mode == "listing":
+            planned = await _plan_listing(settings)
+        else:
+            planned = await _plan_details(settings, run, bool(payload.get("dry_run")))
     except CentreonLakeError as exc:
         return _failed(exc)
 
@@ -125,6 +131,30 @@ async def _plan_details(
     }
 
 
+async def _plan_listing(settings: Settings) -> dict[str, Any]:
+    """Listing mode: the totals and the shards of pages; no urls dataset."""
+    async with CentreonClient(settings.centreon) as client:
+        plan = await plan_listing(
+            client,
+            page_size=settings.centreon.page_size,
+            max_concurrency=settings.centreon.max_concurrency,
+            max_shards=settings.ingest.max_shards,
+        )
+
+    return {
+        "shards": plan.activity_shards(),
+        "totals": {
+            "hosts": plan.host_total,
+            "services": plan.service_total,
+            "urls": 0,
+            "host_total": plan.host_total,
+            "service_total": plan.service_total,
+        },
+        "plan": {"rows": 0, "files": 0},
+        "requests": client.stats.requests,
+    }
+
+
 async def fetch_shard(
     payload: Mapping[str, Any],
     *,
@@ -133,7 +163,8 @@ async def fetch_shard(
 ) -> dict[str, Any]:
     """Fetch one planned shard into staged Parquet parts; return its outcome.
 
-    The shard is read back from the staged plan. It stops by itself at
+    The shard is read back from the staged plan (listing mode: rebuilt from
+    ``payload["listing"]``). It stops by itself at
     ``payload["deadline_ts"]``, so a shard the orchestrator abandoned does not
     keep writing. A failed shard leaves what it staged for compensation.
     """
@@ -166,11 +197,20 @@ async def _fetch_into(
     settings: Settings,
 ) -> tuple[ShardOutcome, list[PartInfo]]:
     """Fetch the shard through a writer; keep its parts only if it succeeded."""
-    async with ShardWriter(store, run, index, mode="detail") as writer:
-        shard = await read_shard(store, run, index)
-        outcome = await fetch_shard_urls(
-            settings.centreon, shard, writer, batch_size=settings.ingest.batch_size
-        )
+    mode = settings.ingest.mode
+    async with ShardWriter(store, run, index, mode=mode) as writer:
+        if mode == "listing":
+            outcome = await fetch_listing_shard(
+                settings.centreon,
+                ListingShard.from_dict(payload["listing"]),
+                writer,
+                batch_size=settings.ingest.batch_size,
+            )
+        else:
+            shard = await read_shard(store, run, index)
+            outcome = await fetch_shard_urls(
+                settings.centreon, shard, writer, batch_size=settings.ingest.batch_size
+            )
         if outcome.status != "succeeded":
             await writer.abort()
             return outcome, []
