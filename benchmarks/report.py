@@ -107,10 +107,12 @@ def markdown(
             lines += ["| function | share |", "|---|---|"]
             for spot in hotspots:
                 lines.append(f"| `{spot['function']}` | {spot['share']:.0%} |")
-    lines += ["", "| target | goal | measured | met | gap |", "|---|---|---|---|---|"]
+    lines += ["", "| target | goal | measured | met | gap | where the time went |"]
+    lines.append("|---|---|---|---|---|---|")
     for v in verdicts:
         met = {True: "yes", False: "**no**", None: "-"}[v.met]
-        lines.append(f"| {v.target} | {v.goal} | {v.measured} | {met} | {v.gap} |")
+        cells = [v.target, v.goal, v.measured, met, v.gap, v.why or "-"]
+        lines.append("| " + " | ".join(cells) + " |")
 
     return "\n".join(lines) + "\n"
 

@@ -41,6 +41,7 @@ class Row:
     wall_s: float | None
     run_s: float | None
     limit_s: float
+    concurrency: int
     ratio: float | None
     delivered: float | None
     requests: int | None
@@ -52,6 +53,7 @@ class Row:
     peak_rss_mb: float | None
     cpu_us_per_resource: float | None
     server_cpu_s: float | None
+    phases: dict[str, float] | None = None
     note: str = ""
 
     def to_dict(self) -> dict[str, Any]:
@@ -128,6 +130,18 @@ def _number(summary: Mapping[str, Any], *keys: str) -> float | None:
     return None
 
 
+def _phases(summary: Mapping[str, Any]) -> dict[str, float] | None:
+    durations = summary.get("durations_s")
+    if not isinstance(durations, Mapping):
+        return None
+
+    return {
+        str(name): float(seconds)
+        for name, seconds in durations.items()
+        if isinstance(seconds, int | float)
+    }
+
+
 def _row(
     case: Case,
     usage: ProcessUsage,
@@ -173,6 +187,7 @@ def _row(
         wall_s=round(usage.wall_s, 3),
         run_s=round(run_s, 3) if run_s is not None else None,
         limit_s=round(case.limit_s, 3),
+        concurrency=case.concurrency,
         ratio=round(ratio, 3) if ratio is not None else None,
         delivered=round(rows / case.resources, 4) if rows is not None else None,
         requests=traffic.requests,
@@ -184,6 +199,7 @@ def _row(
         peak_rss_mb=round(usage.peak_rss_mb, 1),
         cpu_us_per_resource=round(usage.cpu_s / case.resources * 1e6, 1),
         server_cpu_s=round(server_cpu_s, 2),
+        phases=_phases(summary),
         note=note,
     )
 
@@ -196,6 +212,7 @@ def _unavailable(case: Case, reason: str) -> Row:
         wall_s=None,
         run_s=None,
         limit_s=round(case.limit_s, 3),
+        concurrency=case.concurrency,
         ratio=None,
         delivered=None,
         requests=None,

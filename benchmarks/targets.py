@@ -33,6 +33,7 @@ class Verdict:
     measured: str
     met: bool | None
     gap: str
+    why: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe form."""
@@ -71,7 +72,32 @@ def _detail(rows: Sequence[Row], size: int) -> Verdict:
         f"{row.ratio:.3f}x ({row.run_s:.1f} s vs {row.limit_s:.1f} s)",
         row.ratio <= DETAIL_RATIO,
         _gap(row.ratio, DETAIL_RATIO, "x"),
+        _detail_why(row),
     )
+
+
+def _detail_why(row: Row) -> str:
+    """Where a detail run's time went, from its phases and the server's counters."""
+    phases = row.phases or {}
+    parts = []
+    if "plan" in phases:
+        plan = phases["plan"]
+        parts.append(f"plan (discovery) {plan:.1f} s = {plan / row.limit_s:.0%}")
+    if "fetch" in phases:
+        fetch = phases["fetch"]
+        parts.append(f"fetch {fetch:.1f} s = {fetch / row.limit_s:.2f}x")
+        if row.max_in_flight:
+            used = row.limit_s * row.concurrency / row.max_in_flight
+            parts.append(
+                f"at most {row.max_in_flight} of C={row.concurrency} in flight"
+            )
+            parts.append(f"fetch vs N·L/{row.max_in_flight} = {fetch / used:.2f}x")
+    if row.retries is not None:
+        parts.append(f"{row.retries} retries ({row.retries / row.resources:.1%} of N)")
+    if "publish" in phases:
+        parts.append(f"publish {phases['publish']:.1f} s")
+
+    return "; ".join(parts)
 
 
 def _listing_time(rows: Sequence[Row], size: int) -> Verdict:
@@ -81,12 +107,19 @@ def _listing_time(rows: Sequence[Row], size: int) -> Verdict:
         why = "no run" if row is None else f"{row.status}: {row.note}"
         return _unmeasured(target, goal, why)
 
+    client_cpu = (row.cpu_us_per_resource or 0.0) * row.resources / 1e6
+    why = (
+        f"{row.requests} requests, at most {row.max_in_flight} pages in flight; "
+        f"CPU: client {client_cpu:.0f} s, simulator {row.server_cpu_s or 0.0:.0f} s"
+    )
+
     return Verdict(
         target,
         goal,
         f"{row.wall_s:.1f} s end to end",
         row.wall_s <= LISTING_SECONDS,
         _gap(row.wall_s, LISTING_SECONDS, " s"),
+        why,
     )
 
 

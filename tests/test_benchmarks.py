@@ -142,6 +142,7 @@ def test_traffic_between_counts_requests_by_route_and_status() -> None:
 def _row(approach: str, n: int, **fields: Any) -> Row:
     values: dict[str, Any] = dict.fromkeys(Row.__slots__, None)
     values.update(approach=approach, resources=n, status="ok", limit_s=10.0, note="")
+    values.update(concurrency=30)
     values.update(fields)
     return Row(**values)
 
@@ -154,6 +155,20 @@ def test_judge_states_the_gap_of_a_missed_target() -> None:
 
     assert verdict.met is False
     assert "1.20x the goal" in verdict.gap
+
+
+def test_judge_explains_a_detail_run_by_its_phases() -> None:
+    """A detail verdict says how long planning took and how many were in flight."""
+    phases = {"plan": 2.0, "fetch": 11.0, "publish": 0.2}
+    rows = [
+        _row("detail", 2000, ratio=1.32, run_s=13.2, phases=phases, max_in_flight=24)
+    ]
+
+    verdict = judge(rows, detail_sizes=(2000,), listing_sizes=(), conversion_us=None)[0]
+
+    assert "plan (discovery) 2.0 s = 20%" in verdict.why
+    assert "at most 24 of C=30 in flight" in verdict.why
+    assert "fetch vs N·L/24 = 0.88x" in verdict.why
 
 
 def test_judge_measures_listing_memory_growth_across_sizes() -> None:
