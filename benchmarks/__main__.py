@@ -42,6 +42,12 @@ def run_session(
     """Run ``suite``, profile the conversion, judge, and write the outputs."""
     rows = run_suite(suite, progress=_progress if verbose else None)
     profile, why = conversion.profile_or_reason(profile_resources)
+    if profile:
+        stages = ", ".join(f"{k} {v:.1f} us" for k, v in profile["stages_us"].items())
+        spots = ", ".join(
+            f"{h['function']} {h['share']:.0%}" for h in profile["hotspots"][:3]
+        )
+        why = f"{stages}; hottest: {spots}"
     verdicts = judge(
         rows,
         detail_sizes=suite.sizes.get("detail", ()),

@@ -71,7 +71,7 @@ def _detail(rows: Sequence[Row], size: int) -> Verdict:
         goal,
         f"{row.ratio:.3f}x ({row.run_s:.1f} s vs {row.limit_s:.1f} s)",
         row.ratio <= DETAIL_RATIO,
-        _gap(row.ratio, DETAIL_RATIO, "x"),
+        _gap(row.ratio, DETAIL_RATIO, ""),
         _detail_why(row),
     )
 
@@ -157,6 +157,7 @@ def _conversion(us_per_resource: float | None, why: str) -> Verdict:
         f"{us_per_resource:.1f} us",
         us_per_resource <= CONVERSION_US,
         _gap(us_per_resource, CONVERSION_US, " us"),
+        why,
     )
 
 
@@ -168,7 +169,11 @@ def judge(
     conversion_us: float | None,
     conversion_note: str = "",
 ) -> list[Verdict]:
-    """A verdict per target, for the sizes this session ran."""
+    """A verdict per target, for the sizes this session ran.
+
+    ``conversion_note`` says why the conversion was not measured, or where its
+    CPU went when it was.
+    """
     verdicts = [_detail(rows, n) for n in detail_sizes]
     if listing_sizes:
         verdicts.append(_listing_time(rows, max(listing_sizes)))

@@ -154,7 +154,7 @@ def test_judge_states_the_gap_of_a_missed_target() -> None:
     verdict = judge(rows, detail_sizes=(2000,), listing_sizes=(), conversion_us=None)[0]
 
     assert verdict.met is False
-    assert "1.20x the goal" in verdict.gap
+    assert verdict.gap == "over by 0.22 (1.20x the goal)"
 
 
 def test_judge_explains_a_detail_run_by_its_phases() -> None:
