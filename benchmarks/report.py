@@ -51,6 +51,10 @@ COLUMNS: tuple[tuple[str, str], ...] = (
 )
 """Markdown columns, as (Row field, header)."""
 
+LOSSLESS = 0.995
+"""Below this share of rows delivered, the plot marks the point: a fast run
+that lost rows is not a fast run."""
+
 
 def _cell(key: str, value: Any) -> str:
     if value is None:
@@ -127,14 +131,24 @@ def plot(suite: Suite, rows: Sequence[Row], path: Path) -> None:
 
     figure, axes = plt.subplots(figsize=(8, 5), dpi=100)
     for approach, label in LABELS.items():
-        points = sorted(
-            (r.resources, r.run_s if r.run_s is not None else r.wall_s)
-            for r in rows
-            if r.approach == approach and r.status == "ok"
+        done = sorted(
+            (r for r in rows if r.approach == approach and r.status == "ok"),
+            key=lambda r: r.resources,
         )
-        if points:
-            xs, ys = zip(*points, strict=True)
+        xs = [r.resources for r in done]
+        ys = [r.run_s if r.run_s is not None else r.wall_s for r in done]
+        if done:
             axes.plot(xs, ys, marker="o", label=label)
+        for row, x, y in zip(done, xs, ys, strict=True):
+            if row.delivered is not None and row.delivered < LOSSLESS:
+                text = f"{row.delivered:.0%} delivered"
+                axes.annotate(
+                    text,
+                    (x, y),
+                    fontsize="x-small",
+                    xytext=(4, -10),
+                    textcoords="offset points",
+                )
     sizes = sorted({r.resources for r in rows})
     if sizes:
         cap = suite.capacity
@@ -146,6 +160,7 @@ def plot(suite: Suite, rows: Sequence[Row], path: Path) -> None:
     for axis in (axes.xaxis, axes.yaxis):
         axis.set_major_formatter(StrMethodFormatter("{x:,g}"))
         axis.set_minor_formatter(NullFormatter())
+    axes.set_xticks(sizes)
     axes.set_xlabel("resources N")
     axes.set_ylabel("run time, s")
     axes.set_title(f"centreon-lake vs the original approach ({suite.name} session)")
