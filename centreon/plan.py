@@ -3,15 +3,18 @@
 A run fetches ``/monitoring/resources/hosts/{id}`` for each host and
 ``/monitoring/resources/hosts/{id}/services/{sid}`` for each service. The
 plan orders these by host id, then type (the host first), then service id,
-and cuts them into contiguous shards whose sizes differ by one at most. The
-same inventory, in any order, always gives the same plan.
+and cuts them into contiguous shards. The same inventory, in any order, always
+gives the same plan.
 
-Each shard carries its share of ``CENTREON_MAX_CONCURRENCY``. Every shard gets
-the same share and the shares add up to the budget or a little less, so the
-shards, running side by side, never put more requests in flight than the
-budget allows. A run has few shards: at most ``max_shards``, never more than
-the budget (each share is at least 1), and none smaller than
-``min_shard_urls`` unless the whole run is.
+Each shard carries its share of ``CENTREON_MAX_CONCURRENCY``. The shares add
+up to the whole budget (to the number of URLs when there are fewer), so the
+shards, running side by side, use every request slot the budget allows and
+never more; shares differ by one at most, the larger ones first. Each shard
+gets URLs in proportion to its share, so every request slot has the same
+number of URLs to fetch, give or take one, and the shards finish together. A
+run has few shards: at most ``max_shards``, never more than the budget (each
+share is at least 1), and none smaller than ``min_shard_urls`` unless the
+whole run is.
 
 A plan is data: :meth:`Plan.to_dict` and :meth:`Plan.from_dict` carry it
 through JSON, and its URLs are the lake's ``urls`` dataset.
@@ -165,20 +168,30 @@ def _unique_sorted(resources: Iterable[Resource]) -> list[Resource]:
 
 def shard_layout(
     url_count: int, *, max_concurrency: int, max_shards: int, min_shard_urls: int
-) -> tuple[int, int]:
-    """How many shards, and the concurrency share of each, for ``url_count`` URLs.
+) -> tuple[tuple[int, int], ...]:
+    """The ``(urls, share)`` of each shard, for ``url_count`` URLs.
 
-    The share is the same for every shard and the shards' total is at most
-    ``max_concurrency``; no URLs, no shards.
+    The shares add up to ``min(max_concurrency, url_count)`` and differ by one
+    at most, the larger first. The URLs are dealt out per request slot, the
+    first ``url_count % slots`` slots taking one more, and a shard takes the
+    URLs of its slots; so no shard is empty. No URLs, no shards.
     """
     if max_concurrency < 1 or max_shards < 1 or min_shard_urls < 1:
         raise ValueError("max_concurrency, max_shards and min_shard_urls must be >= 1")
     if url_count == 0:
-        return 0, max_concurrency
-    wanted = min(max_shards, max_concurrency, math.ceil(url_count / min_shard_urls))
-    share = math.ceil(max_concurrency / wanted)
+        return ()
+    slots = min(max_concurrency, url_count)
+    count = min(max_shards, slots, math.ceil(url_count / min_shard_urls))
+    per_slot, extra = divmod(url_count, slots)
+    layout = []
+    first_slot = 0
+    for index in range(count):
+        share = slots // count + (1 if index < slots % count else 0)
+        bonus = max(0, min(extra, first_slot + share) - first_slot)
+        layout.append((share * per_slot + bonus, share))
+        first_slot += share
 
-    return max_concurrency // share, share
+    return tuple(layout)
 
 
 def plan_shards(
@@ -188,9 +201,9 @@ def plan_shards(
     max_shards: int,
     min_shard_urls: int = MIN_SHARD_URLS,
 ) -> Plan:
-    """Split the inventory's detail URLs into deterministic, balanced shards."""
+    """Split the inventory's detail URLs into deterministic shards by share."""
     resources = _unique_sorted((*inventory.hosts, *inventory.services))
-    count, share = shard_layout(
+    layout = shard_layout(
         len(resources),
         max_concurrency=max_concurrency,
         max_shards=max_shards,
@@ -198,8 +211,7 @@ def plan_shards(
     )
     shards = []
     start = 0
-    for index in range(count):
-        size = len(resources) // count + (1 if index < len(resources) % count else 0)
+    for index, (size, share) in enumerate(layout):
         urls = tuple(
             PlannedUrl(
                 uuid=resource.uuid,

@@ -82,17 +82,23 @@ def test_plan_shards_covers_every_resource_exactly_once(
 
 @given(inventories(), budgets, shard_caps, min_sizes)
 @settings(max_examples=150, deadline=None)
-def test_plan_shards_balances_sizes_within_one(
+def test_plan_shards_sizes_shards_in_proportion_to_their_share(
     inventory: Inventory, budget: int, cap: int, min_size: int
 ) -> None:
-    """Shard sizes differ by one URL at most and no shard is empty."""
+    """URLs per request slot differ by one at most across shards, none empty."""
     plan = plan_shards(
         inventory, max_concurrency=budget, max_shards=cap, min_shard_urls=min_size
     )
 
     sizes = [len(shard.urls) for shard in plan.shards]
+    shares = [shard.concurrency for shard in plan.shards]
     if sizes:
-        assert max(sizes) - min(sizes) <= 1
+        slots = plan.concurrency
+        per_slot = plan.size // slots
+        assert all(
+            per_slot * s <= n <= (per_slot + 1) * s
+            for n, s in zip(sizes, shares, strict=True)
+        )
         assert min(sizes) >= 1
 
 
@@ -101,36 +107,60 @@ def test_plan_shards_balances_sizes_within_one(
 def test_plan_shards_keeps_concurrency_shares_within_the_budget(
     inventory: Inventory, budget: int, cap: int, min_size: int
 ) -> None:
-    """Every share is at least 1, the shares add up to the budget at most, and
-    the shard count respects max_shards."""
+    """Every share is at least 1, shares differ by one at most, and the shard
+    count respects max_shards."""
     plan = plan_shards(
         inventory, max_concurrency=budget, max_shards=cap, min_shard_urls=min_size
     )
 
-    assert all(shard.concurrency >= 1 for shard in plan.shards)
+    shares = [shard.concurrency for shard in plan.shards]
+    assert all(share >= 1 for share in shares)
+    assert not shares or max(shares) - min(shares) <= 1
     assert plan.concurrency <= budget
     assert len(plan.shards) <= cap
 
 
+@given(inventories(), budgets, shard_caps, min_sizes)
+@settings(max_examples=150, deadline=None)
+def test_plan_shards_gives_the_whole_budget_to_the_shards(
+    inventory: Inventory, budget: int, cap: int, min_size: int
+) -> None:
+    """The shares add up to the budget, or to the URL count when it is smaller."""
+    plan = plan_shards(
+        inventory, max_concurrency=budget, max_shards=cap, min_shard_urls=min_size
+    )
+
+    assert plan.concurrency == min(budget, plan.size)
+
+
 @given(st.integers(1, 300_000), budgets, shard_caps)
-def test_shard_layout_uses_most_of_the_budget(urls: int, budget: int, cap: int) -> None:
-    """Equal shares lose less than one share of the budget to rounding."""
-    count, share = shard_layout(
+def test_shard_layout_covers_every_url_with_the_whole_budget(
+    urls: int, budget: int, cap: int
+) -> None:
+    """The layout's sizes add up to the URLs and its shares to the budget."""
+    layout = shard_layout(
         urls, max_concurrency=budget, max_shards=cap, min_shard_urls=500
     )
 
-    wanted = min(cap, budget, -(-urls // 500))
-    assert count * share > budget - share
-    assert count <= wanted
+    assert sum(size for size, _ in layout) == urls
+    assert sum(share for _, share in layout) == min(budget, urls)
+    assert len(layout) <= min(cap, budget, -(-urls // 500))
+
+
+def test_shard_layout_uses_every_slot_at_two_thousand_urls() -> None:
+    """2,000 URLs with a budget of 30 make four shards of 8, 8, 7 and 7 slots."""
+    layout = shard_layout(2000, max_concurrency=30, max_shards=16, min_shard_urls=500)
+
+    assert layout == ((536, 8), (536, 8), (466, 7), (462, 7))
 
 
 def test_plan_shards_keeps_few_shards_at_two_hundred_thousand_urls() -> None:
-    """200k URLs with a budget of 48 make at most max_shards shards."""
-    count, share = shard_layout(
+    """200k URLs with a budget of 48 make max_shards shards of 3 slots each."""
+    layout = shard_layout(
         200_000, max_concurrency=48, max_shards=16, min_shard_urls=500
     )
 
-    assert (count, share) == (16, 3)
+    assert [share for _, share in layout] == [3] * 16
 
 
 def test_plan_shards_gives_no_shard_for_an_empty_inventory() -> None:
