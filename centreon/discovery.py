@@ -3,9 +3,16 @@
 ``/monitoring/resources`` is paged by offset. Its default order (worst status
 first) moves items between pages while statuses change, which duplicates some
 resources and skips others; so the crawl asks for a stable order instead:
-hosts by ``id``, services by ``parent_id`` then ``id``. The first page gives
-``meta.total``; the remaining pages are then fetched concurrently within the
-client's concurrency, and the items deduplicated by ``uuid``.
+hosts by ``id``, services by ``parent_id`` then ``id``.
+
+The crawl takes two round trips whatever the size of the fleet. First an empty
+page (``limit=0``) of hosts and one of services, side by side, give both
+``meta.total`` at the cost of a request without rows. Then every page of both
+is fetched at once, within the client's concurrency: a page costs the server
+time in proportion to its ``limit``, so the pages are made just large enough
+(:func:`discovery_page_size`) that they all fit in one round of the budget,
+never larger than ``CENTREON_PAGE_SIZE``. The items are deduplicated by
+``uuid``.
 
 The page primitives (:func:`listing_params`, :func:`fetch_listing_page`,
 :func:`plan_listing_pages`) do not depend on discovery and serve listing mode
@@ -31,6 +38,7 @@ __all__ = [
     "Resource",
     "ResourceType",
     "discover",
+    "discovery_page_size",
     "fetch_listing_page",
     "listing_params",
     "plan_listing_pages",
@@ -39,6 +47,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 RESOURCES_PATH = "/monitoring/resources"
+MIN_DISCOVERY_PAGE_SIZE = 100
 
 T = TypeVar("T")
 
@@ -76,8 +85,9 @@ class Resource:
 class Inventory:
     """What Centreon monitors: hosts, services, and the totals it announced.
 
-    ``host_total`` and ``service_total`` are ``meta.total`` from the first
-    page of each crawl; ``duplicates`` counts items seen on more than one page.
+    ``host_total`` and ``service_total`` are the ``meta.total`` Centreon
+    announced when the crawl began; ``duplicates`` counts items seen on more
+    than one page.
     """
 
     hosts: tuple[Resource, ...]
@@ -181,32 +191,52 @@ async def _all(*coroutines: Coroutine[Any, Any, T]) -> list[T]:
         await asyncio.gather(*tasks, return_exceptions=True)
 
 
-async def _crawl(
-    client: CentreonClient, kind: ResourceType, limit: int
-) -> tuple[int, list[Resource], int]:
-    # Pages are reduced to their identities as they arrive, so discovery holds
-    # a few full pages at most, whatever the size of the fleet.
-    first = await fetch_listing_page(client, kind, 1, limit)
-    total = first.total
-    pages = [_resources(client, kind, first)]
-    del first
+def discovery_page_size(
+    totals: Sequence[int], budget: int, *, maximum: int, minimum: int
+) -> int:
+    """The smallest page ``limit`` that fetches ``totals`` in ``budget`` pages.
 
-    async def fetch(page: int) -> list[Resource]:
-        return _resources(
-            client, kind, await fetch_listing_page(client, kind, page, limit)
-        )
+    Each total is paged separately. The limit is kept within ``minimum`` (so
+    a small fleet is not cut into tiny pages) and ``maximum`` (the configured
+    page size), which may leave more pages than the budget.
+    """
+    if budget < 1 or maximum < 1:
+        raise ValueError("budget and maximum must be at least 1")
+    limit = max(1, math.ceil(sum(totals) / budget))
+    while limit < maximum and sum(math.ceil(t / limit) for t in totals) > budget:
+        limit += 1
+
+    return max(1, min(maximum, max(minimum, limit)))
+
+
+async def _total(client: CentreonClient, kind: ResourceType) -> int:
+    return (await fetch_listing_page(client, kind, 1, 0)).total
+
+
+async def _crawl(
+    client: CentreonClient, kind: ResourceType, total: int, limit: int
+) -> tuple[list[Resource], int]:
+    # Pages are reduced to their identities as they arrive, so discovery holds
+    # the identities and the pages in flight, never every full item at once.
+    async def fetch(page: int) -> tuple[int, list[Resource]]:
+        listing = await fetch_listing_page(client, kind, page, limit)
+        return listing.total, _resources(client, kind, listing)
 
     planned = plan_listing_pages(total, limit)
-    pages += await _all(*(fetch(page) for page in planned[1:]))
-    # A full last page means resources were added since the first page:
-    # follow on until a page comes back short.
+    fetched = await _all(*(fetch(page) for page in planned))
+    pages = [resources for _, resources in fetched]
+    # Every page reports the total as it was when the page was served: a full
+    # last page and a total beyond the pages fetched mean resources were added
+    # during the crawl, so follow on until a page comes back short.
+    total = max(total, *(page_total for page_total, _ in fetched))
     next_page = planned[-1] + 1
-    while len(pages[-1]) == limit:
-        pages.append(await fetch(next_page))
+    while len(pages[-1]) == limit and total > len(pages) * limit:
+        page_total, resources = await fetch(next_page)
+        pages.append(resources)
+        total = max(total, page_total)
         next_page += 1
-    unique, duplicates = _deduplicate(pages)
 
-    return total, unique, duplicates
+    return _deduplicate(pages)
 
 
 def _deduplicate(pages: Sequence[Sequence[Resource]]) -> tuple[list[Resource], int]:
@@ -222,17 +252,28 @@ def _deduplicate(pages: Sequence[Sequence[Resource]]) -> tuple[list[Resource], i
     return list(seen.values()), duplicates
 
 
-async def discover(client: CentreonClient) -> Inventory:
-    """Crawl every host and service (pages of ``settings.page_size``)."""
-    limit = client.settings.page_size
-    (
-        (host_total, hosts, host_duplicates),
-        (
-            service_total,
-            services,
-            service_duplicates,
-        ),
-    ) = await _all(_crawl(client, "host", limit), _crawl(client, "service", limit))
+async def discover(
+    client: CentreonClient, *, min_page_size: int = MIN_DISCOVERY_PAGE_SIZE
+) -> Inventory:
+    """Crawl every host and service, hosts and services side by side.
+
+    Pages are at most ``settings.page_size`` and at least ``min_page_size``
+    items long, sized so that every page fits in one round of the client's
+    concurrency (:func:`discovery_page_size`).
+    """
+    host_total, service_total = await _all(
+        _total(client, "host"), _total(client, "service")
+    )
+    limit = discovery_page_size(
+        (host_total, service_total),
+        client.concurrency,
+        maximum=client.settings.page_size,
+        minimum=min_page_size,
+    )
+    (hosts, host_duplicates), (services, service_duplicates) = await _all(
+        _crawl(client, "host", host_total, limit),
+        _crawl(client, "service", service_total, limit),
+    )
     inventory = Inventory(
         hosts=tuple(hosts),
         services=tuple(services),
@@ -248,6 +289,7 @@ async def discover(client: CentreonClient) -> Inventory:
             "hosts": len(hosts),
             "services": len(services),
             "duplicates": inventory.duplicates,
+            "limit": limit,
         },
     )
 

@@ -13,6 +13,7 @@ from centreon.client import CentreonClient
 from centreon.discovery import (
     RESOURCES_PATH,
     discover,
+    discovery_page_size,
     fetch_listing_page,
     listing_params,
     plan_listing_pages,
@@ -100,6 +101,56 @@ async def test_discover_keeps_pages_within_the_client_concurrency(
         assert sim.counters.max_in_building == 5
 
 
+async def test_discover_fetches_every_page_of_both_types_in_one_round(
+    simulator: SimulatorFactory,
+) -> None:
+    """Two empty pages for the totals, then all host and service pages at once."""
+    async with simulator(**(FLEET | {"latency_ms": 50.0, "workers": 50})) as sim:
+        settings = settings_for(sim, page_size=1000, max_concurrency=8)
+        async with CentreonClient(settings) as client:
+            inventory = await discover(client, min_page_size=1)
+
+        assert inventory.size == 360
+        # 60 hosts and 300 services fit in 2 + 6 pages of 50: eight pages in
+        # flight at once means hosts and services were fetched side by side.
+        assert sim.counters.status_count("resources", 200) == 2 + 8
+        assert sim.counters.max_in_building == 8
+
+
+async def test_discover_keeps_pages_of_both_types_within_the_budget(
+    simulator: SimulatorFactory,
+) -> None:
+    """More pages than the budget never put more than the budget in flight."""
+    async with simulator(**(FLEET | {"latency_ms": 20.0, "workers": 50})) as sim:
+        settings = settings_for(sim, page_size=10, max_concurrency=7)
+        async with CentreonClient(settings) as client:
+            inventory = await discover(client)
+
+        assert inventory.size == 360
+        assert sim.counters.status_count("resources", 200) == 2 + 6 + 30
+        assert sim.counters.max_in_building == 7
+
+
+@pytest.mark.parametrize(
+    ("totals", "budget", "maximum", "minimum", "limit"),
+    [
+        pytest.param((200, 1800), 30, 1000, 1, 67, id="one-round"),
+        pytest.param((2000, 18000), 30, 1000, 100, 667, id="one-round-at-20k"),
+        pytest.param((200, 1800), 30, 1000, 100, 100, id="minimum"),
+        pytest.param((20_000, 180_000), 30, 1000, 100, 1000, id="maximum"),
+        pytest.param((0, 0), 30, 1000, 100, 100, id="empty"),
+        pytest.param((7, 7), 2, 1000, 1, 7, id="one-page-each"),
+    ],
+)
+def test_discovery_page_size_fits_the_pages_in_the_budget(
+    totals: tuple[int, int], budget: int, maximum: int, minimum: int, limit: int
+) -> None:
+    """The smallest limit whose pages fit the budget, within minimum and maximum."""
+    assert (
+        discovery_page_size(totals, budget, maximum=maximum, minimum=minimum) == limit
+    )
+
+
 async def test_discover_names_services_after_their_host(
     simulator: SimulatorFactory,
 ) -> None:
@@ -180,8 +231,9 @@ async def test_discover_follows_on_when_resources_appear_during_the_crawl(
         if request.query["types"] == '["service"]':
             return web.json_response({"result": [], "meta": {"total": 0}})
         items = hosts[(page - 1) * limit : page * limit]
-        # The first page was served before the fifth host existed.
-        return web.json_response({"result": items, "meta": {"total": 4}})
+        # The totals were read before the fifth host existed.
+        total = 4 if limit == 0 else len(hosts)
+        return web.json_response({"result": items, "meta": {"total": total}})
 
     app = web.Application()
     app.router.add_get("/centreon/api/latest/monitoring/resources", listing)
