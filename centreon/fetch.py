@@ -1,10 +1,13 @@
 """Fetching one shard of the plan: every detail URL, streamed to a sink.
 
 :func:`fetch_shard` opens one :class:`~centreon.client.CentreonClient` for the
-shard and runs as many workers as the shard's concurrency share; each worker
-takes the next URL, so the number of pending requests never depends on the
-shard's size, and the client's AIMD limiter keeps the requests in flight at
-or below the share. Records go to the sink in batches of ``batch_size``, one
+shard and runs a few more workers than the shard's concurrency share
+(:func:`worker_count`); each worker takes the next URL, so the number of
+pending requests never depends on the shard's size, and the client's AIMD
+limiter keeps the requests in flight at or below the share. The spare workers
+are there for retries: a worker waiting out a retry's backoff holds no request
+slot, and a spare takes the slot up, so one failing URL does not leave the
+share's capacity idle. Records go to the sink in batches of ``batch_size``, one
 write at a time; while a write is under way the workers stop once the next
 batch is full, so memory holds about two batches, not the shard.
 
@@ -21,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import random as _random
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -41,6 +45,7 @@ __all__ = [
     "RecordSink",
     "ShardOutcome",
     "fetch_shard",
+    "worker_count",
 ]
 
 logger = logging.getLogger(__name__)
@@ -105,6 +110,15 @@ class ShardOutcome:
         data["vanished_uuids"] = list(self.vanished_uuids)
 
         return data
+
+
+def worker_count(share: int, urls: int) -> int:
+    """Workers for a shard: its share plus a quarter more (one at least).
+
+    Never more workers than URLs; the limiter, not the worker count, caps the
+    requests in flight at the share.
+    """
+    return max(1, min(urls, share + max(1, math.ceil(share / 4))))
 
 
 def _utc_now() -> datetime:
@@ -250,7 +264,7 @@ async def fetch_shard(
     error: CentreonError | None = None
     try:
         async with client:
-            failures = await state.run(max(1, min(shard.concurrency, len(shard.urls))))
+            failures = await state.run(worker_count(shard.concurrency, len(shard.urls)))
     except CentreonError as exc:
         error = exc
     if failures:

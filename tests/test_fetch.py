@@ -11,7 +11,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from centreon.fetch import FetchedRecord, ShardOutcome, fetch_shard
+from centreon.fetch import FetchedRecord, ShardOutcome, fetch_shard, worker_count
 from centreon.plan import PlannedUrl, Shard
 from centreon.settings import CentreonSettings
 from centreon.simulator import FaultConfig, Host, Simulator
@@ -141,7 +141,7 @@ async def test_fetch_shard_stops_fetching_while_the_sink_is_busy(
         )
 
         assert outcome.ok == 200
-        assert served_during_write[0] <= 10 + 2 * 4
+        assert served_during_write[0] <= 10 + 2 * worker_count(4, 200)
 
 
 async def test_fetch_shard_stamps_records_with_their_dataset(
@@ -368,6 +368,63 @@ async def test_fetch_shard_never_exceeds_its_share_in_flight(
         assert outcome.ok == 200
         assert sim.counters.max_in_building == 6
         assert outcome.max_in_flight == 6
+
+
+async def test_fetch_shard_keeps_its_share_in_flight_while_a_retry_waits(
+    simulator: SimulatorFactory,
+) -> None:
+    """A worker waiting out a backoff leaves its request slot to a spare worker."""
+    async with simulator(**SMALL) as sim:
+        victim = sim.fleet.resources[10].uuid
+    fleet = SMALL | {"hosts": 40, "workers": 50, "latency_ms": 10.0}
+    async with simulator(
+        **fleet, faults=FaultConfig(failing=frozenset({victim}))
+    ) as sim:
+        others_done = asyncio.Event()
+        parked: list[int] = []
+        sink = ListSink()
+
+        async def count_records() -> None:
+            if len(sink.batches) == 199:
+                others_done.set()
+
+        async def park_first_backoff(seconds: float) -> None:
+            # The first retry waits until every other URL is served; the peak
+            # is measured from then on.
+            if not parked:
+                parked.append(len(sink.batches))
+                sim.counters.reset()
+                await others_done.wait()
+
+        sink.on_write = count_records
+        async with asyncio.timeout(60):
+            outcome = await fetch_shard(
+                settings_for(sim),
+                whole_fleet(sim, 4),
+                sink,
+                batch_size=1,
+                sleep=park_first_backoff,
+            )
+
+        assert parked[0] < 150
+        assert (outcome.ok, outcome.failed) == (199, 1)
+        assert sim.counters.max_in_flight == 4
+        assert outcome.max_in_flight == 4
+
+
+@pytest.mark.parametrize(
+    ("share", "urls", "workers"),
+    [
+        pytest.param(1, 1000, 2, id="one-spare-at-least"),
+        pytest.param(8, 1000, 10, id="a-quarter-more"),
+        pytest.param(8, 3, 3, id="no-more-than-urls"),
+    ],
+)
+def test_worker_count_adds_spare_workers_to_the_share(
+    share: int, urls: int, workers: int
+) -> None:
+    """A shard runs its share plus a quarter more workers, never more than URLs."""
+    assert worker_count(share, urls) == workers
 
 
 async def test_fetch_shard_fails_clearly_when_the_retry_budget_runs_out(
