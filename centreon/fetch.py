@@ -311,6 +311,9 @@ def _outcome(
         "requests": outcome.requests,
         "retries": outcome.retries,
         "refused": outcome.refused,
+        "max_in_flight": outcome.max_in_flight,
+        "limit_decreases": outcome.limit_decreases,
+        "latency_p50_ms": outcome.latency_p50_ms,
         "duration_ms": round(duration_s * 1000.0),
     }
     if error:
