@@ -31,7 +31,7 @@ from centreon.layout import RunRef, manifest_path
 from centreon.listing import ListingShard, fetch_listing_shard, plan_listing
 from centreon.orchestration import COMPENSATE_RUN, FETCH_SHARD, PLAN_RUN, PUBLISH_RUN
 from centreon.parquet import PartInfo, ShardWriter
-from centreon.plan import plan_shards
+from centreon.plan import Plan, plan_shards
 from centreon.publish import compensate_run as compensate_staged_run
 from centreon.publish import publish_run as publish_staged_run
 from centreon.publish import read_shard, write_plan
@@ -102,17 +102,23 @@ async def plan_run(
 async def _plan_details(
     settings: Settings, run: RunRef, dry_run: bool
 ) -> dict[str, Any]:
-    async with CentreonClient(settings.centreon) as client:
-        inventory = await discover(client)
-    plan = plan_shards(
-        inventory,
-        max_concurrency=settings.centreon.max_concurrency,
-        max_shards=settings.ingest.max_shards,
-    )
-    staged = None
-    if not dry_run:
-        async with open_lake(settings.lake) as store:
-            staged = await write_plan(store, run, plan)
+    staging: asyncio.Task[PartInfo | None] | None = None
+    try:
+        async with CentreonClient(settings.centreon) as client:
+            inventory = await discover(client)
+            plan = plan_shards(
+                inventory,
+                max_concurrency=settings.centreon.max_concurrency,
+                max_shards=settings.ingest.max_shards,
+            )
+            # Signing out is a round trip to Centreon: the plan is staged
+            # meanwhile instead of after it.
+            staging = asyncio.create_task(_stage_plan(settings, run, plan, dry_run))
+        staged = await staging
+    finally:
+        if staging is not None and not staging.done():
+            staging.cancel()
+            await asyncio.gather(staging, return_exceptions=True)
 
     return {
         "shards": [
@@ -129,6 +135,16 @@ async def _plan_details(
         "plan": {"rows": staged.rows if staged else 0, "files": 1 if staged else 0},
         "requests": client.stats.requests,
     }
+
+
+async def _stage_plan(
+    settings: Settings, run: RunRef, plan: Plan, dry_run: bool
+) -> PartInfo | None:
+    """Write the plan as the ``urls`` dataset; nothing on a dry run."""
+    if dry_run:
+        return None
+    async with open_lake(settings.lake) as store:
+        return await write_plan(store, run, plan)
 
 
 async def _plan_listing(settings: Settings) -> dict[str, Any]:
