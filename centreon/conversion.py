@@ -61,18 +61,30 @@ def _codes(f: pa.Field) -> dict[int, str]:
     return {int(code): text for code, text in orjson.loads(raw).items()}
 
 
+def _key(name: str) -> str:
+    """``name`` as the very object orjson gives decoded payloads for this key.
+
+    orjson caches the keys it decodes, so looking payload keys up with these
+    objects compares them by identity instead of by their characters. Should
+    the cache ever hand out another object, lookups still compare equal.
+    """
+    key: str = next(iter(orjson.loads(orjson.dumps({name: None}))))
+    return key
+
+
 def _compile(struct: pa.StructType | pa.Schema) -> _Node:
     fields = list(struct)
-    node = _Node(keys=frozenset(f.name for f in fields))
+    node = _Node(keys=frozenset(_key(f.name) for f in fields))
     for f in fields:
+        name = _key(f.name)
         if _is_json(f):
-            node.nested.append((f.name, _JSON, None))
+            node.nested.append((name, _JSON, None))
         elif pa.types.is_struct(f.type):
-            node.nested.append((f.name, _STRUCT, _compile(f.type)))
+            node.nested.append((name, _STRUCT, _compile(f.type)))
         elif pa.types.is_list(f.type):
-            node.nested.append((f.name, _LIST, _compile(f.type.value_type)))
+            node.nested.append((name, _LIST, _compile(f.type.value_type)))
         elif _codes(f):
-            node.nested.append((f.name, _CODES, _codes(f)))
+            node.nested.append((name, _CODES, _codes(f)))
 
     return node
 
@@ -274,7 +286,7 @@ class Converter:
         self._api_schema = pa.schema(api_fields)
         self._api_struct = pa.struct(api_fields)
         self._node = _compile(self._api_schema)
-        names = tuple(f.name for f in api_fields)
+        names = tuple(_key(f.name) for f in api_fields)
         self._names = names
         self._values: Callable[[Mapping[str, Any]], tuple[Any, ...]] = (
             operator.itemgetter(*names)

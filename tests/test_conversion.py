@@ -6,6 +6,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 import pyarrow as pa
 import pytest
 from hypothesis import given, settings
@@ -293,3 +294,14 @@ def test_converter_gives_a_row_the_same_columns_alone_or_in_any_batch(
     batch = convert(HOST_DETAIL_SCHEMA, *payloads)
 
     assert batch == [convert(HOST_DETAIL_SCHEMA, p)[0] for p in payloads]
+
+
+def test_converter_gives_the_same_rows_whichever_decoder_made_the_payload() -> None:
+    """Payloads decoded by orjson (as fetched) and by json convert alike."""
+    text = json.dumps(
+        [samples.host(9, status={"name": "UP", "x": 1}), samples.host(10)]
+    )
+
+    assert convert(HOST_DETAIL_SCHEMA, *orjson.loads(text)) == convert(
+        HOST_DETAIL_SCHEMA, *json.loads(text)
+    )
