@@ -4,10 +4,11 @@ A :class:`Converter` is compiled once per schema. For each batch it first runs
 a cheap check on every payload: the key sets of the payload and of each nested
 object must be known to the schema, and the few polymorphic spots are
 normalised (PHP's ``[]`` for an empty object, ``extra`` as JSON text, the
-listing's integer ``severity.type``). Payloads that pass go to Arrow in one
-call (the whole batch as one struct array of a "wire" schema whose dates are
-strings; Arrow's C++ builds every column), then one cast per dated column
-parses the ISO dates at C speed.
+listing's integer ``severity.type``). Payloads that pass go to Arrow one
+top-level column at a time: each row's values are picked in one C call and
+transposed, Arrow's C++ builds each column (nested structs included) in a
+"wire" type whose dates are strings, then one cast per dated column parses
+the ISO dates at C speed.
 
 Anything that does not fit takes the slow path, one row at a time: a payload
 with an unknown key is walked against the schema, and when Arrow refuses a
