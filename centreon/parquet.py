@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import os
 import shutil
@@ -49,6 +50,7 @@ __all__ = [
     "DEFAULT_PART_ROWS",
     "DEFAULT_ROW_GROUP_BYTES",
     "DEFAULT_ROW_GROUP_ROWS",
+    "DICTIONARY_COLUMNS",
     "PartInfo",
     "Record",
     "ShardWriter",
@@ -63,6 +65,40 @@ DEFAULT_ROW_GROUP_ROWS = 50_000
 DEFAULT_ROW_GROUP_BYTES = 32 * 2**20
 COMPRESSION = "zstd"
 RECORD_DATASETS = ("hosts", "services")
+
+DICTIONARY_COLUMNS = frozenset(
+    {
+        "type",
+        "short_type",
+        "monitoring_server_name",
+        "timezone",
+        "duration",
+        "last_check",
+        "tries",
+        "status.name",
+        "icon.name",
+        "icon.url",
+        "parent.type",
+        "parent.short_type",
+        "parent.name",
+        "parent.status.name",
+        "parent.monitoring_server_name",
+        "severity.name",
+        "severity.type",
+        "severity.icon.name",
+        "severity.icon.url",
+        "groups.list.element.name",
+        "groups.list.element.configuration_uri",
+        "categories.list.element.name",
+        "categories.list.element.configuration_uri",
+        "acknowledgement.author_name",
+        "downtimes.list.element.author_name",
+    }
+)
+"""Parquet paths of the string columns with few distinct values, the only ones
+dictionary-encoded. Elsewhere (ids, outputs, dates, links) dictionary pages cost
+more CPU than they save: on simulated details, encoding only these takes about a
+quarter less CPU than encoding every column and the files are 10-15 % smaller."""
 
 
 class Record(Protocol):
@@ -115,15 +151,43 @@ def _file_metadata(run: RunRef, dataset: str) -> dict[str, str]:
     }
 
 
+def _leaf_paths(kind: pa.DataType, prefix: str) -> list[tuple[str, pa.DataType]]:
+    """Parquet column paths (``a.b``, ``a.list.element.b``) under one Arrow type."""
+    if pa.types.is_struct(kind):
+        return [
+            leaf for f in kind for leaf in _leaf_paths(f.type, f"{prefix}.{f.name}")
+        ]
+    if pa.types.is_list(kind):
+        return _leaf_paths(kind.value_type, f"{prefix}.list.element")
+
+    return [(prefix, kind)]
+
+
+def _dictionary_columns(schema: pa.Schema) -> list[str]:
+    """The string columns of ``schema`` listed in :data:`DICTIONARY_COLUMNS`."""
+    return [
+        path
+        for f in schema
+        for path, kind in _leaf_paths(f.type, f.name)
+        if path in DICTIONARY_COLUMNS and pa.types.is_string(kind)
+    ]
+
+
 def _open_writer(path: str, schema: pa.Schema) -> pq.ParquetWriter:
     return pq.ParquetWriter(
         path,
         schema,
         compression=COMPRESSION,
-        use_dictionary=True,
+        use_dictionary=_dictionary_columns(schema),
         write_statistics=True,
         coerce_timestamps="us",
     )
+
+
+@functools.cache
+def _converter(dataset: str, mode: Mode) -> Converter:
+    """The process's one converter per record schema (compiling one takes ~1 ms)."""
+    return Converter(record_schema(dataset, mode))
 
 
 def parquet_bytes(
@@ -172,7 +236,7 @@ class _DatasetStream:
                 **_file_metadata(run, dataset),
             }
         )
-        self.converter = Converter(record_schema(dataset, mode))
+        self.converter = _converter(dataset, mode)
         self.folder = folder
         self.part_rows = part_rows
         self.part_bytes = part_bytes

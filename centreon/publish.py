@@ -351,10 +351,18 @@ async def publish_run(
         return existing
     started = timer()
 
-    parts = await _recorded_parts(store, run)
-    datasets = await _move_datasets(store, run, parts)
-    for dataset in datasets:
-        await store.put_bytes(layout.success_path(dataset, run), b"")
+    try:
+        parts = await _recorded_parts(store, run)
+        datasets = await _move_datasets(store, run, parts)
+        for dataset in datasets:
+            await store.put_bytes(layout.success_path(dataset, run), b"")
+    except LakeError:
+        # A concurrent publisher or compensation moved or removed what this one
+        # was reading; if it has finished, its manifest is the answer.
+        winner = await read_manifest(store, run.run_id)
+        if winner is None:
+            raise
+        return winner
     timings = {"publish_ms": round((timer() - started) * 1000)}
     manifest = _new_manifest(
         run,

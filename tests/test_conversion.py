@@ -6,6 +6,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 import pyarrow as pa
 import pytest
 from hypothesis import given, settings
@@ -221,3 +222,86 @@ def test_converter_never_fails_and_never_loses_a_value(changes: dict[str, Any]) 
         if value is None or value == [] or value == {}:
             continue
         assert row.get(key) is not None or key in lost, key
+
+
+def test_converter_stores_absent_fields_as_null_and_keeps_the_rest() -> None:
+    """A payload without some documented keys has nulls there and nothing rescued."""
+    payload = samples.host(8)
+    for key in ("fqdn", "latency", "status", "last_check"):
+        del payload[key]
+
+    full, partial = convert(HOST_DETAIL_SCHEMA, samples.host(8), payload)
+
+    assert [partial[k] for k in ("fqdn", "latency", "status", "last_check")] == [
+        None
+    ] * 4
+    assert partial["_rescued_data"] is None
+    assert {k: v for k, v in partial.items() if k in payload} == {
+        k: v for k, v in full.items() if k in payload
+    }
+
+
+def test_converter_builds_the_same_columns_when_rows_take_the_slow_path() -> None:
+    """Rows walked one by one (unknown key) get the columns the batch path gives."""
+    clean = [samples.host(1), samples.host(2, icon=[]), samples.host(3, duration="1m")]
+    drifted = [dict(p, x_drift={"since": "25.10"}) for p in clean]
+
+    fast = Converter(HOST_DETAIL_SCHEMA).convert(
+        clean, [samples.FETCHED_AT] * 3, run_id="r1", snapshot_ts=SNAPSHOT
+    )
+    slow = Converter(HOST_DETAIL_SCHEMA).convert(
+        drifted, [samples.FETCHED_AT] * 3, run_id="r1", snapshot_ts=SNAPSHOT
+    )
+
+    assert slow.drop_columns(["_rescued_data"]).equals(
+        fast.drop_columns(["_rescued_data"])
+    )
+    assert (
+        slow.column("_rescued_data").to_pylist()
+        == ['{"x_drift":{"since":"25.10"}}'] * 3
+    )
+
+
+DRIFTED_HOSTS = st.lists(
+    st.tuples(
+        st.dictionaries(
+            st.sampled_from(
+                ["name", "latency", "duration", "icon", "status", "last_check", "x_new"]
+            ),
+            JSON_VALUES,
+            max_size=2,
+        ),
+        st.sets(st.sampled_from(["fqdn", "tries", "groups", "links", "id"])),
+    ),
+    min_size=1,
+    max_size=6,
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(drifts=DRIFTED_HOSTS)
+def test_converter_gives_a_row_the_same_columns_alone_or_in_any_batch(
+    drifts: list[tuple[dict[str, Any], set[str]]],
+) -> None:
+    """Mixed clean, drifted, mistyped and incomplete rows convert as they do alone."""
+    payloads = []
+    for index, (changes, absent) in enumerate(drifts):
+        payload = samples.host(index, **changes)
+        for key in absent:
+            payload.pop(key, None)
+        payloads.append(payload)
+
+    batch = convert(HOST_DETAIL_SCHEMA, *payloads)
+
+    assert batch == [convert(HOST_DETAIL_SCHEMA, p)[0] for p in payloads]
+
+
+def test_converter_gives_the_same_rows_whichever_decoder_made_the_payload() -> None:
+    """Payloads decoded by orjson (as fetched) and by json convert alike."""
+    text = json.dumps(
+        [samples.host(9, status={"name": "UP", "x": 1}), samples.host(10)]
+    )
+
+    assert convert(HOST_DETAIL_SCHEMA, *orjson.loads(text)) == convert(
+        HOST_DETAIL_SCHEMA, *json.loads(text)
+    )

@@ -13,7 +13,7 @@ import pytest
 
 from centreon import layout
 from centreon.lake.local import LocalStore
-from centreon.parquet import PartInfo, ShardWriter
+from centreon.parquet import DICTIONARY_COLUMNS, PartInfo, ShardWriter
 from centreon.schemas import HOST_DETAIL_SCHEMA, RESOURCE_SCHEMA
 from tests import lake_samples as samples
 
@@ -140,3 +140,33 @@ async def test_shard_writer_refuses_records_of_unknown_datasets(
     async with ShardWriter(store, RUN, 0) as writer:
         with pytest.raises(ValueError, match="unknown dataset"):
             await writer.write([samples.Record("pollers", {})])
+
+
+def dictionary_columns(path: Path) -> set[str]:
+    metadata = pq.ParquetFile(path).metadata.row_group(0)
+    columns = (metadata.column(i) for i in range(metadata.num_columns))
+    return {
+        c.path_in_schema
+        for c in columns
+        if any("DICTIONARY" in encoding for encoding in c.encodings)
+    }
+
+
+async def test_shard_writer_dictionary_encodes_only_the_low_cardinality_columns(
+    store: LocalStore,
+) -> None:
+    """Across both modes, exactly the DICTIONARY_COLUMNS are dictionary-encoded."""
+    listing = [
+        samples.Record("hosts", samples.LISTING_HOST),
+        samples.Record("services", samples.LISTING_SERVICE),
+    ]
+    encoded: set[str] = set()
+    for mode, records in (("detail", samples.fleet(2, 3)), ("listing", listing)):
+        run = layout.RunRef(f"run-{mode}", RUN.snapshot_ts)
+        async with ShardWriter(store, run, 0, mode=mode) as writer:
+            await writer.write(records)
+            parts = await writer.close()
+        for part in parts:
+            encoded |= dictionary_columns(store.root / part.path)
+
+    assert encoded == DICTIONARY_COLUMNS

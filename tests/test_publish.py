@@ -19,6 +19,7 @@ from centreon.lake import LakeStore
 from centreon.lake.store import LakeFile
 from centreon.parquet import ShardWriter
 from centreon.publish import (
+    Manifest,
     RunRef,
     compensate_run,
     list_runs,
@@ -126,19 +127,24 @@ async def test_publish_twice_returns_the_first_manifest(store: LakeStore) -> Non
 
 
 async def test_concurrent_publishers_agree_on_one_winner(store: LakeStore) -> None:
-    """Two publishers racing on one run return the same manifest; rows land once."""
+    """Racing publishers never both win: one manifest, and rows land once."""
     await stage(store, RUN)
 
-    first, second = await asyncio.gather(
+    outcomes = await asyncio.gather(
         publish_run(store, RUN, {"vanished": 1}),
         publish_run(store, RUN, {"vanished": 2}),
+        return_exceptions=True,
     )
 
-    assert first == second
-    assert (await read_manifest(store, RUN.run_id)) == first
+    stored = await read_manifest(store, RUN.run_id)
+    manifests = [o for o in outcomes if isinstance(o, Manifest)]
+    assert stored is not None
+    assert manifests
+    assert all(m == stored for m in manifests)
+    assert all(isinstance(o, LakeError) for o in outcomes if o not in manifests)
     published = [p for p in await paths(store) if p.endswith(".parquet")]
     assert len(published) == len(set(published))
-    assert sum(first.rows.values()) == 9
+    assert sum(stored.rows.values()) == 9
 
 
 async def test_compensate_removes_everything_of_the_run(store: LakeStore) -> None:
