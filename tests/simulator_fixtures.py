@@ -3,9 +3,9 @@
 ``simulator`` is a factory: ``async with simulator(hosts=3, faults=...) as sim``
 starts a :class:`~centreon.simulator.Simulator` on a free loopback port with
 test defaults (small fleet, no latency) overridden by keyword arguments; pass
-``clock=`` to inject time. ``openapi_spec`` loads ``../shared/centreon-api/
-openapi.yaml`` beside the repository and :func:`assert_conforms` validates one
-exchange against it.
+``clock=`` to inject time. ``openapi_spec`` loads ``tests/spec/
+centreon-openapi.yaml``, the subset of Centreon's API description the product
+uses, and :func:`assert_conforms` validates one exchange against it.
 """
 
 from __future__ import annotations
@@ -36,8 +36,7 @@ __all__ = [
 ]
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-SPEC_PATH = REPO_ROOT.parent / "shared" / "centreon-api" / "openapi.yaml"
-NOTES_PATH = SPEC_PATH.with_name("API-NOTES.md")
+SPEC_PATH = REPO_ROOT / "tests" / "spec" / "centreon-openapi.yaml"
 
 TEST_DEFAULTS: dict[str, Any] = {
     "seed": 7,
@@ -156,12 +155,7 @@ def assert_conforms(spec: OpenAPI, answer: Exchange) -> None:
 
 @pytest.fixture(scope="session")
 def openapi_spec() -> OpenAPI:
-    """The Centreon API description shared beside the repository."""
-    if not SPEC_PATH.is_file():
-        pytest.fail(
-            f"Centreon API description not found at {SPEC_PATH}: copy the shared/ "
-            "folder beside the repository (../shared/centreon-api/openapi.yaml)"
-        )
+    """The subset of Centreon's API description that the simulator answers to."""
     return OpenAPI.from_file_path(str(SPEC_PATH))
 
 
