@@ -12,8 +12,10 @@ the ISO dates at C speed.
 
 Anything that does not fit takes the slow path, one row at a time: a payload
 with an unknown key is walked against the schema, and when Arrow refuses a
-batch (a value of the wrong type, such as ``"duration": false``) the batch is
-split in halves until the offending rows are isolated and walked. The walk
+batch (a value of the wrong type, such as ``"duration": false``, or a fraction
+or a boolean where an integer belongs, which Arrow would quietly truncate and
+so is refused before it sees them) the batch is split in halves until the
+offending rows are isolated and walked. The walk
 keeps every value that fits and moves the rest into ``_rescued_data``. A row
 that still cannot be built keeps only its run columns and the whole payload as
 rescued JSON. Nothing raises for data reasons.
@@ -100,6 +102,47 @@ def _wire_type(kind: pa.DataType) -> pa.DataType:
         return pa.list_(kind.value_field.with_type(_wire_type(kind.value_type)))
 
     return kind
+
+
+Check = Callable[[Sequence[Any]], bool]
+
+_NOT_INTEGERS = (float, bool)
+
+
+def _integer_check(kind: pa.DataType) -> Check | None:
+    """A test for values that Arrow would quietly turn into integers of ``kind``.
+
+    Arrow builds an int64 from ``1.5`` as ``1`` and from ``True`` as ``1``
+    instead of refusing them; the test finds such values wherever ``kind``
+    holds integers, so the batch goes the slow way and they are rescued.
+    None when ``kind`` holds no integers.
+    """
+    if pa.types.is_int64(kind):
+        return lambda values: any(type(v) in _NOT_INTEGERS for v in values)
+    if pa.types.is_struct(kind):
+        children = [
+            (_key(f.name), check) for f in kind if (check := _integer_check(f.type))
+        ]
+        if not children:
+            return None
+
+        def struct_check(values: Sequence[Any]) -> bool:
+            objects = [v for v in values if type(v) is dict]
+            return any(
+                check([o.get(name) for o in objects]) for name, check in children
+            )
+
+        return struct_check
+    if pa.types.is_list(kind):
+        inner = _integer_check(kind.value_type)
+        if inner is None:
+            return None
+        check = inner
+        return lambda values: check(
+            [item for v in values if type(v) is list for item in v]
+        )
+
+    return None
 
 
 def _cast(array: pa.Array, kind: pa.DataType) -> pa.Array:
@@ -297,6 +340,11 @@ class Converter:
         self._wire_types = [_wire_type(f.type) for f in api_fields]
         self._api_types = [f.type for f in api_fields]
         self._dated = [_wire_type(f.type) != f.type for f in api_fields]
+        self._integer_checks = [
+            (index, check)
+            for index, f in enumerate(api_fields)
+            if not _is_json(f) and (check := _integer_check(f.type))
+        ]
         self._empty_row: dict[str, Any] = {}
 
     def convert(
@@ -355,7 +403,12 @@ class Converter:
             values(row) if len(row) == size else tuple(map(row.get, self._names))
             for row in rows
         ]
-        wire = zip(*table, strict=True) if table else ((),) * size
+        wire = list(zip(*table, strict=True)) if table else [()] * size
+        for index, check in self._integer_checks:
+            if check(wire[index]):
+                raise pa.ArrowInvalid(
+                    "a number that is not an integer in an int64 field"
+                )
         columns = [
             _cast(pa.array(column, kind), api_kind) if dated else pa.array(column, kind)
             for column, kind, api_kind, dated in zip(

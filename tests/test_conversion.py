@@ -89,6 +89,32 @@ def test_converter_rescues_false_duration_and_keeps_the_rest_of_the_row() -> Non
     assert odd["downtimes"][0]["id"] == 329
 
 
+@pytest.mark.parametrize("value", [1.5, True, 2.0])
+def test_converter_rescues_numbers_that_arrow_would_turn_into_integers(
+    value: float | bool,
+) -> None:
+    """A fraction or a boolean in an integer field is rescued, never truncated.
+
+    Arrow builds an int64 from ``1.5`` or ``True`` as ``1``; the converter must
+    not let it, at the top level, in a struct or in a list of structs.
+    """
+    payload = samples.host(4, notification_number=value)
+    payload["status"]["code"] = value
+    payload["downtimes"][0]["id"] = value
+
+    clean, odd = convert(HOST_DETAIL_SCHEMA, samples.host(5), payload)
+
+    assert clean["_rescued_data"] is None
+    assert (odd["notification_number"], odd["status"]["code"]) == (None, None)
+    assert odd["downtimes"][0]["id"] is None
+    assert rescued(odd) == {
+        "notification_number": value,
+        "status": {"code": value},
+        "downtimes": {"0": {"id": value}},
+    }
+    assert odd["status"]["name"] == "UP"
+
+
 def test_converter_rescues_unknown_fields_at_their_place_in_the_nesting() -> None:
     """A renamed top-level field and a new nested one are both kept as JSON."""
     payload = samples.host(3, is_in_flapping=True)
