@@ -104,6 +104,49 @@ class ShardOutcome:
     vanished_uuids: tuple[str, ...] = ()
     error: str | None = None
 
+    @classmethod
+    def of(
+        cls,
+        client: CentreonClient,
+        *,
+        shard: int,
+        concurrency: int,
+        counts: tuple[int, int, int, int, int],
+        error: CentreonError | None,
+        duration_s: float,
+        vanished_uuids: Sequence[str] = (),
+    ) -> ShardOutcome:
+        """The outcome of a shard fetched through ``client``.
+
+        ``counts`` is ``(planned, ok, vanished, failed, skipped)``; the
+        request figures come from the client's statistics and limiter.
+        """
+        planned, ok, vanished, failed, skipped = counts
+        stats = client.stats
+
+        return cls(
+            shard=shard,
+            status="failed" if error else "succeeded",
+            planned=planned,
+            ok=ok,
+            vanished=vanished,
+            failed=failed,
+            skipped=skipped,
+            requests=stats.requests,
+            retries=stats.retries,
+            logins=client.logins,
+            refused=stats.refused,
+            timeouts=stats.timeouts,
+            latency_p50_ms=stats.latency.percentile_ms(0.50),
+            latency_p95_ms=stats.latency.percentile_ms(0.95),
+            duration_s=round(duration_s, 3),
+            concurrency=concurrency,
+            max_in_flight=client.limiter.max_in_flight,
+            limit_decreases=client.limiter.decreases,
+            vanished_uuids=tuple(vanished_uuids),
+            error=f"{type(error).__name__}: {error}" if error else None,
+        )
+
     def to_dict(self) -> dict[str, Any]:
         """Every field, JSON-safe."""
         data = asdict(self)
@@ -128,10 +171,6 @@ def _utc_now() -> datetime:
 def _is_vanished(exc: HTTPStatusError) -> bool:
     # A 404 for a route (a wrong API base) must not pass for a vanished resource.
     return exc.status == 404 and not (exc.detail or "").startswith("No route found")
-
-
-def _reason(exc: CentreonError) -> str:
-    return f"{type(exc).__name__}: {exc}"
 
 
 class _ShardFetch:
@@ -281,28 +320,21 @@ def _outcome(
     failed: int,
     duration_s: float,
 ) -> ShardOutcome:
-    stats = client.stats
-    outcome = ShardOutcome(
+    planned = len(shard.urls)
+    outcome = ShardOutcome.of(
+        client,
         shard=shard.index,
-        status="failed" if error else "succeeded",
-        planned=len(shard.urls),
-        ok=state.ok,
-        vanished=state.vanished,
-        failed=failed,
-        skipped=len(shard.urls) - state.ok - state.vanished - failed,
-        requests=stats.requests,
-        retries=stats.retries,
-        logins=client.logins,
-        refused=stats.refused,
-        timeouts=stats.timeouts,
-        latency_p50_ms=stats.latency.percentile_ms(0.50),
-        latency_p95_ms=stats.latency.percentile_ms(0.95),
-        duration_s=round(duration_s, 3),
         concurrency=shard.concurrency,
-        max_in_flight=client.limiter.max_in_flight,
-        limit_decreases=client.limiter.decreases,
-        vanished_uuids=tuple(state.vanished_uuids),
-        error=_reason(error) if error else None,
+        counts=(
+            planned,
+            state.ok,
+            state.vanished,
+            failed,
+            planned - state.ok - state.vanished - failed,
+        ),
+        error=error,
+        duration_s=duration_s,
+        vanished_uuids=state.vanished_uuids,
     )
     extra = {
         "shard": shard.index,

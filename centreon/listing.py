@@ -488,27 +488,19 @@ def _outcome(
     error: CentreonError | None,
     duration_s: float,
 ) -> ShardOutcome:
-    stats = client.stats
-    outcome = ShardOutcome(
+    outcome = ShardOutcome.of(
+        client,
         shard=shard.index,
-        status="failed" if error else "succeeded",
-        planned=shard.planned,
-        ok=state.ok,
-        vanished=0,
-        failed=1 if error else 0,
-        skipped=max(0, shard.planned - state.ok),
-        requests=stats.requests,
-        retries=stats.retries,
-        logins=client.logins,
-        refused=stats.refused,
-        timeouts=stats.timeouts,
-        latency_p50_ms=stats.latency.percentile_ms(0.50),
-        latency_p95_ms=stats.latency.percentile_ms(0.95),
-        duration_s=round(duration_s, 3),
         concurrency=shard.concurrency,
-        max_in_flight=client.limiter.max_in_flight,
-        limit_decreases=client.limiter.decreases,
-        error=f"{type(error).__name__}: {error}" if error else None,
+        counts=(
+            shard.planned,
+            state.ok,
+            0,
+            1 if error else 0,
+            max(0, shard.planned - state.ok),
+        ),
+        error=error,
+        duration_s=duration_s,
     )
     extra = {
         "shard": shard.index,
