@@ -332,6 +332,27 @@ def _published_path(part: PartInfo, run: RunRef) -> str:
     return f"{layout.run_folder(part.dataset, run)}/{name}"
 
 
+async def _claim(store: LakeStore, manifest: Manifest) -> Manifest:
+    """Write ``manifest`` unless the run already has one; return the one that stands.
+
+    The manifest is the run's single point of decision: whichever of a
+    publisher and a compensation writes it first decides the run.
+    """
+    try:
+        await store.put_bytes(
+            layout.manifest_path(manifest.run_id),
+            orjson.dumps(manifest.to_dict()),
+            overwrite=False,
+        )
+    except LakeConflictError:
+        winner = await read_manifest(store, manifest.run_id)
+        if winner is None:
+            raise
+        return winner
+
+    return manifest
+
+
 async def publish_run(
     store: LakeStore,
     run: RunRef,
@@ -373,19 +394,11 @@ async def publish_run(
         reason=None,
         clock=clock,
     )
-    try:
-        await store.put_bytes(
-            layout.manifest_path(run.run_id),
-            orjson.dumps(manifest.to_dict()),
-            overwrite=False,
-        )
-    except LakeConflictError:
-        winner = await read_manifest(store, run.run_id)
-        if winner is None:
-            raise
-        if winner.status == "failed":
+    standing = await _claim(store, manifest)
+    if standing is not manifest:
+        if standing.status == "failed":
             await _delete_run(store, run)
-        return winner
+        return standing
     await store.delete_tree(layout.staging_root(run.run_id))
     logger.info(
         "run published",
@@ -460,7 +473,7 @@ async def compensate_run(
         return existing
     manifest = existing
     if manifest is None:
-        manifest = _new_manifest(
+        failed = _new_manifest(
             run,
             "failed",
             summary or {},
@@ -469,19 +482,9 @@ async def compensate_run(
             reason=reason,
             clock=clock,
         )
-        try:
-            await store.put_bytes(
-                layout.manifest_path(run.run_id),
-                orjson.dumps(manifest.to_dict()),
-                overwrite=False,
-            )
-        except LakeConflictError:
-            winner = await read_manifest(store, run.run_id)
-            if winner is None:
-                raise
-            if winner.status == "succeeded":
-                return winner
-            manifest = winner
+        manifest = await _claim(store, failed)
+        if manifest.status == "succeeded":
+            return manifest
     for _ in range(2):
         await _delete_run(store, run)
     logger.info(
