@@ -35,8 +35,6 @@ from centreon.triggers import start_on_demand_run, start_scheduled_run
 
 __all__ = ["blueprint"]
 
-# azure-functions-durable ships no type information, so mypy sees every decorator
-# of the blueprint as untyped; each one carries its ignore.
 blueprint = df.Blueprint()
 _telemetry_ready = False
 
@@ -53,16 +51,16 @@ def _telemetry() -> None:
 
 @blueprint.timer_trigger(
     arg_name="timer", schedule="%INGEST_SCHEDULE%", run_on_startup=False
-)  # type: ignore[untyped-decorator]
-@blueprint.durable_client_input(client_name="client")  # type: ignore[untyped-decorator]
+)
+@blueprint.durable_client_input(client_name="client")
 async def scheduled_run(timer: func.TimerRequest, client: Any) -> None:
     """Start the run of this schedule slot, unless it started or one is running."""
     _telemetry()
     await start_scheduled_run(client, IngestSettings.from_env(), datetime.now(UTC))
 
 
-@blueprint.route(route="runs", methods=["POST"], auth_level=func.AuthLevel.FUNCTION)  # type: ignore[untyped-decorator]
-@blueprint.durable_client_input(client_name="client")  # type: ignore[untyped-decorator]
+@blueprint.route(route="runs", methods=["POST"], auth_level=func.AuthLevel.FUNCTION)
+@blueprint.durable_client_input(client_name="client")
 async def start_run(req: func.HttpRequest, client: Any) -> func.HttpResponse:
     """``POST /api/runs``: 202 with the run's status URLs, or 400 with why."""
     _telemetry()
@@ -75,35 +73,35 @@ async def start_run(req: func.HttpRequest, client: Any) -> func.HttpResponse:
     )
 
 
-@blueprint.function_name(name=ORCHESTRATOR)  # type: ignore[untyped-decorator]
-@blueprint.orchestration_trigger(context_name="context", orchestration=ORCHESTRATOR)  # type: ignore[untyped-decorator]
+@blueprint.function_name(name=ORCHESTRATOR)
+@blueprint.orchestration_trigger(context_name="context", orchestration=ORCHESTRATOR)
 def ingest_orchestrator(context: Any) -> Generator[Any, Any, dict[str, Any]]:
     """The ``ingest`` orchestration (see :func:`centreon.orchestration.ingest`)."""
     return (yield from ingest(context))
 
 
-@blueprint.activity_trigger(input_name="payload", activity=PLAN_RUN)  # type: ignore[untyped-decorator]
+@blueprint.activity_trigger(input_name="payload", activity=PLAN_RUN)
 async def plan_run(payload: dict[str, Any]) -> dict[str, Any]:
     """Discover, plan and stage the run's URL plan."""
     _telemetry()
     return await activities.plan_run(payload)
 
 
-@blueprint.activity_trigger(input_name="payload", activity=FETCH_SHARD)  # type: ignore[untyped-decorator]
+@blueprint.activity_trigger(input_name="payload", activity=FETCH_SHARD)
 async def fetch_shard(payload: dict[str, Any]) -> dict[str, Any]:
     """Fetch one shard into staged Parquet."""
     _telemetry()
     return await activities.fetch_shard(payload)
 
 
-@blueprint.activity_trigger(input_name="payload", activity=PUBLISH_RUN)  # type: ignore[untyped-decorator]
+@blueprint.activity_trigger(input_name="payload", activity=PUBLISH_RUN)
 async def publish_run(payload: dict[str, Any]) -> dict[str, Any]:
     """Publish the staged run."""
     _telemetry()
     return await activities.publish_run(payload)
 
 
-@blueprint.activity_trigger(input_name="payload", activity=COMPENSATE_RUN)  # type: ignore[untyped-decorator]
+@blueprint.activity_trigger(input_name="payload", activity=COMPENSATE_RUN)
 async def compensate_run(payload: dict[str, Any]) -> dict[str, Any]:
     """Delete what the run wrote and record it as failed."""
     _telemetry()
