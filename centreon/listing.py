@@ -379,7 +379,8 @@ class _ShardListing:
         Offsets shift when resources come or go during the crawl, so an item
         can appear at the end of one page and the start of the next. Only the
         first and last :data:`EDGE_ITEMS` uuids of each page are kept, joined
-        in one string each: memory stays flat in the number of resources.
+        in one string each (about 5 KB a page, 1 MB at 200,000 resources). An
+        item without a uuid cannot be matched, so it is always kept.
         """
         uuids = [item.get("uuid") for item in items]
         before = self.edges.get((kind, number - 1), ("", ""))[1]
@@ -390,9 +391,8 @@ class _ShardListing:
         records = []
         for index, (uuid, item) in enumerate(zip(uuids, items, strict=True)):
             key = f"\n{uuid}\n"
-            if (
-                not isinstance(uuid, str)
-                or (index < EDGE_ITEMS and key in before)
+            if isinstance(uuid, str) and (
+                (index < EDGE_ITEMS and key in before)
                 or (index >= last_edge and key in after)
             ):
                 self.duplicates += 1
@@ -451,8 +451,8 @@ async def fetch_listing_shard(
     items would pass ``max_items_in_memory``. Items become ``hosts`` or
     ``services`` records, each item untouched and stamped with its page's
     arrival time; an item a neighbouring page of the shard already gave is
-    skipped. ``ok``
-    counts records written and ``planned`` the items the plan expected.
+    skipped. ``ok`` counts records written and ``planned`` the items the plan
+    expected.
     Classified Centreon failures are returned as a ``failed`` outcome, not
     raised; only bugs and sink failures raise.
     """

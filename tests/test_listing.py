@@ -330,8 +330,13 @@ async def test_fetch_listing_shard_keeps_in_flight_within_its_share(
     assert peak <= 3
 
 
-def _shifting_centreon(hosts: list[int], inserted: int) -> web.Application:
-    """A Centreon whose host listing gains ``inserted`` after its first page."""
+def _shifting_centreon(
+    hosts: list[int], inserted: int, *, nameless: frozenset[int] = frozenset()
+) -> web.Application:
+    """A Centreon whose host listing gains ``inserted`` after its first page.
+
+    Hosts in ``nameless`` are listed without a ``uuid``.
+    """
     served: list[int] = []
 
     async def login(request: web.Request) -> web.Response:
@@ -347,7 +352,12 @@ def _shifting_centreon(hosts: list[int], inserted: int) -> web.Application:
             fleet = []
         served.append(page)
         chunk = fleet[(page - 1) * limit : page * limit]
-        items = [{"uuid": f"h{i}", "id": i, "type": "host"} for i in chunk]
+        items: list[dict[str, Any]] = [
+            {"uuid": f"h{i}", "id": i, "type": "host"} for i in chunk
+        ]
+        for item in items:
+            if item["id"] in nameless:
+                del item["uuid"]
         meta = {"page": page, "limit": limit, "search": {}, "sort_by": {}}
         total = {"total": len(fleet)}
         return web.json_response({"result": items, "meta": meta | total})
@@ -377,6 +387,30 @@ async def test_fetch_listing_shard_drops_an_item_shifted_onto_the_next_page(
     written = [r.payload["uuid"] for r in sink.records]
     assert sorted(written) == sorted(f"h{i}" for i in range(1, 11))
     assert outcome.status == "succeeded"
+
+
+async def test_fetch_listing_shard_keeps_items_without_a_uuid(
+    aiohttp_server: Callable[[web.Application], Awaitable[TestServer]],
+) -> None:
+    """An item listed without a uuid cannot be deduplicated, so it is written."""
+    app = _shifting_centreon(list(range(1, 11)), inserted=0, nameless=frozenset({3}))
+    server = await aiohttp_server(app)
+    settings = CentreonSettings(
+        url=str(server.make_url("/centreon/api/latest")),
+        username="admin",
+        password="centreon",
+    )
+    shard = split_pages({"host": 10}, page_size=5, max_concurrency=1, max_shards=1)[0]
+    sink = RecordingSink()
+
+    outcome = await fetch_listing_shard(settings, shard, sink)
+
+    ids = sorted(r.payload["id"] for r in sink.records)
+    assert ids == list(range(1, 11))
+    assert [r.payload for r in sink.records if "uuid" not in r.payload] == [
+        {"id": 3, "type": "host"}
+    ]
+    assert outcome.ok == 10
 
 
 class FailingSink:
