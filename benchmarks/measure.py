@@ -9,6 +9,7 @@ usage for that one child, which also covers any process it waited for.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import tempfile
 import threading
@@ -53,19 +54,26 @@ def run_measured(
             cwd=cwd,
         )
         expired = threading.Event()
+        reaping = threading.Lock()
 
         def kill() -> None:
-            expired.set()
-            process.kill()
+            # The child is reaped only under the lock, so the pid signalled
+            # here is still this child's (alive or a zombie), never reused.
+            with reaping:
+                if process.returncode is None:
+                    expired.set()
+                    os.kill(process.pid, signal.SIGKILL)
 
         timer = threading.Timer(timeout_s, kill)
         timer.start()
         try:
-            _, status, usage = os.wait4(process.pid, 0)
+            os.waitid(os.P_PID, process.pid, os.WEXITED | os.WNOWAIT)
+            with reaping:
+                _, status, usage = os.wait4(process.pid, 0)
+                process.returncode = os.waitstatus_to_exitcode(status)
         finally:
             timer.cancel()
         wall_s = time.perf_counter() - started
-        process.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
         stdout = out.read().decode("utf-8", "replace")
