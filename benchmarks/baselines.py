@@ -12,11 +12,14 @@ None of them retries a detail call, re-logs in or writes anything: a failed
 call is a lost row, and the bodies are kept in memory as the original did. The
 URL list comes from ``/monitoring/resources`` with the stable sort, paged
 sequentially with a few plain retries, so every baseline starts from the same
-complete list and the comparison is about the detail calls.
+complete list and the comparison is about the detail calls; the time that
+listing took is reported apart (``durations_s["plan"]``).
 
 Run as ``python -m benchmarks.baselines NAME --url API_URL --concurrency C``
 with ``CENTREON_USERNAME`` and ``CENTREON_PASSWORD`` in the environment; it
-prints one JSON object: rows, failed, requests, duration_s.
+prints one JSON object: rows, failed, planned, retries (listing pages asked
+again), duration_s and durations_s (``plan``: sign-in and listing,
+``fetch``: the detail calls).
 """
 
 from __future__ import annotations
@@ -55,7 +58,8 @@ def login(session: requests.Session, api_url: str, username: str, password: str)
 
 def _listing_page(
     session: requests.Session, api_url: str, params: dict[str, str], page: int
-) -> dict[str, Any]:
+) -> tuple[dict[str, Any], int]:
+    """One listing page and how many times it had to be asked again."""
     query = {**params, "page": str(page), "limit": str(PAGE_SIZE)}
     for attempt in range(LISTING_ATTEMPTS):
         try:
@@ -64,7 +68,7 @@ def _listing_page(
             )
             if response.status_code == 200:
                 body: dict[str, Any] = response.json()
-                return body
+                return body, attempt
         except requests.RequestException:
             if attempt == LISTING_ATTEMPTS - 1:
                 raise
@@ -73,13 +77,18 @@ def _listing_page(
     raise RuntimeError(f"listing page {page} kept failing")
 
 
-def discover_paths(session: requests.Session, api_url: str) -> list[str]:
-    """Every detail path, hosts then services, from the stable-sorted listing."""
+def discover_paths(session: requests.Session, api_url: str) -> tuple[list[str], int]:
+    """Every detail path, hosts then services, from the stable-sorted listing.
+
+    Also returns the number of listing requests that were retries.
+    """
     paths: list[str] = []
+    retries = 0
     for params, kind in LISTINGS:
         page = 1
         while True:
-            body = _listing_page(session, api_url, params, page)
+            body, again = _listing_page(session, api_url, params, page)
+            retries += again
             for item in body["result"]:
                 if kind == "host":
                     paths.append(f"/monitoring/resources/hosts/{item['id']}")
@@ -92,7 +101,7 @@ def discover_paths(session: requests.Session, api_url: str) -> list[str]:
                 break
             page += 1
 
-    return paths
+    return paths, retries
 
 
 def run_sequential(
@@ -190,15 +199,19 @@ def main(argv: list[str] | None = None) -> int:
             os.environ["CENTREON_PASSWORD"],
         )
         session.headers["X-AUTH-TOKEN"] = token
-        paths = discover_paths(session, args.url)
+        paths, retries = discover_paths(session, args.url)
+        planned = time.perf_counter()
         bodies, failed = BASELINES[args.name](
             session, args.url, paths, args.concurrency
         )
+    finished = time.perf_counter()
     summary = {
         "rows": len(bodies),
         "failed": failed,
         "planned": len(paths),
-        "duration_s": time.perf_counter() - started,
+        "retries": retries,
+        "duration_s": finished - started,
+        "durations_s": {"plan": planned - started, "fetch": finished - planned},
     }
     json.dump(summary, sys.stdout)
     sys.stdout.write("\n")

@@ -121,6 +121,14 @@ def markdown(
     return "\n".join(lines) + "\n"
 
 
+def _run_time(row: Row) -> float:
+    """The approach's own clock when it reported one, else its process's."""
+    if row.run_s is not None:
+        return row.run_s
+
+    return row.wall_s if row.wall_s is not None else float("nan")
+
+
 def plot(suite: Suite, rows: Sequence[Row], path: Path) -> None:
     """Run time against N per approach, with the N x L / C line, as a PNG."""
     import matplotlib
@@ -136,7 +144,7 @@ def plot(suite: Suite, rows: Sequence[Row], path: Path) -> None:
             key=lambda r: r.resources,
         )
         xs = [r.resources for r in done]
-        ys = [r.run_s if r.run_s is not None else r.wall_s for r in done]
+        ys = [_run_time(r) for r in done]
         if done:
             axes.plot(xs, ys, marker="o", label=label)
         for row, x, y in zip(done, xs, ys, strict=True):
@@ -149,12 +157,16 @@ def plot(suite: Suite, rows: Sequence[Row], path: Path) -> None:
                     xytext=(4, -10),
                     textcoords="offset points",
                 )
-    sizes = sorted({r.resources for r in rows})
+    limits = dict(sorted({r.resources: r.limit_s for r in rows}.items()))
+    sizes = list(limits)
     if sizes:
-        cap = suite.capacity
-        concurrency = min(cap.workers, suite.budget)
-        limits = [n * cap.latency_ms / 1000.0 / concurrency for n in sizes]
-        axes.plot(sizes, limits, linestyle="--", color="grey", label="N·L/C (detail)")
+        axes.plot(
+            sizes,
+            list(limits.values()),
+            linestyle="--",
+            color="grey",
+            label="N·L/C (detail)",
+        )
     axes.set_xscale("log")
     axes.set_yscale("log")
     for axis in (axes.xaxis, axes.yaxis):

@@ -23,7 +23,12 @@ from urllib.parse import urlsplit
 
 from benchmarks.scenario import Capacity, Case
 
-__all__ = ["SERVER_PASSWORD", "SERVER_USERNAME", "SimulatedCentreon"]
+__all__ = [
+    "SERVER_PASSWORD",
+    "SERVER_USERNAME",
+    "SimulatedCentreon",
+    "SimulatorStartError",
+]
 
 SERVER_USERNAME = "admin"
 SERVER_PASSWORD = "centreon"
@@ -48,6 +53,10 @@ class ServerSpec:
             services_per_host=raw["services_per_host"],
             capacity=Capacity(**raw["capacity"]),
         )
+
+
+class SimulatorStartError(RuntimeError):
+    """The simulator's process exited before it said where it listens."""
 
 
 class SimulatedCentreon:
@@ -75,7 +84,7 @@ class SimulatedCentreon:
             self._process.wait()
             reason = self._last_words()
             self._stop()
-            raise RuntimeError(f"the simulator did not start: {reason}")
+            raise SimulatorStartError(f"the simulator did not start: {reason}")
         self.api_url = json.loads(line)["api_url"]
 
         return self

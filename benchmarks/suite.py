@@ -3,7 +3,7 @@
 For each case the harness starts a simulator sized for it, reads the
 simulator's counters, runs the approach in a fresh measured process, reads the
 counters again, and turns all of it into one :class:`Row`. A case whose
-approach cannot run (a command that is not there yet, a crash, a timeout)
+approach cannot run (a simulator that does not start, a crash, a timeout)
 still yields its row, with the status and the reason, so a table always has
 every row.
 """
@@ -21,7 +21,12 @@ from typing import Any
 
 from benchmarks.measure import ProcessUsage, environment, run_measured
 from benchmarks.scenario import SERVICES_PER_HOST, Case, Suite
-from benchmarks.server import SERVER_PASSWORD, SERVER_USERNAME, SimulatedCentreon
+from benchmarks.server import (
+    SERVER_PASSWORD,
+    SERVER_USERNAME,
+    SimulatedCentreon,
+    SimulatorStartError,
+)
 from benchmarks.traffic import Traffic
 
 __all__ = ["Row", "published_mode", "run_case", "run_suite"]
@@ -38,21 +43,21 @@ class Row:
     approach: str
     resources: int
     status: str
-    wall_s: float | None
-    run_s: float | None
     limit_s: float
     concurrency: int
-    ratio: float | None
-    delivered: float | None
-    requests: int | None
-    retries: int | None
-    refused: int | None
-    max_in_flight: int | None
-    rows: int | None
-    failed: int | None
-    peak_rss_mb: float | None
-    cpu_us_per_resource: float | None
-    server_cpu_s: float | None
+    wall_s: float | None = None
+    run_s: float | None = None
+    ratio: float | None = None
+    delivered: float | None = None
+    requests: int | None = None
+    retries: int | None = None
+    refused: int | None = None
+    max_in_flight: int | None = None
+    rows: int | None = None
+    failed: int | None = None
+    peak_rss_mb: float | None = None
+    cpu_us_per_resource: float | None = None
+    server_cpu_s: float | None = None
     phases: dict[str, float] | None = None
     note: str = ""
 
@@ -81,6 +86,7 @@ def _command(case: Case, api_url: str, lake: Path) -> tuple[list[str], dict[str,
 
 
 def _summary(stdout: str) -> dict[str, Any] | None:
+    """The JSON summary an approach prints as its last line, if it printed one."""
     for line in reversed(stdout.strip().splitlines()):
         try:
             value = json.loads(line)
@@ -89,12 +95,7 @@ def _summary(stdout: str) -> dict[str, Any] | None:
         if isinstance(value, dict):
             return value
 
-    try:
-        whole = json.loads(stdout)
-    except ValueError:
-        return None
-
-    return whole if isinstance(whole, dict) else None
+    return None
 
 
 def _published_rows(lake: Path) -> int:
@@ -119,13 +120,10 @@ def published_mode(lake: Path) -> str | None:
     return None
 
 
-def _number(summary: Mapping[str, Any], *keys: str) -> float | None:
-    for key in keys:
-        value: Any = summary
-        for step in key.split("."):
-            value = value.get(step) if isinstance(value, Mapping) else None
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            return float(value)
+def _number(summary: Mapping[str, Any], key: str) -> float | None:
+    value = summary.get(key)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
 
     return None
 
@@ -142,6 +140,19 @@ def _phases(summary: Mapping[str, Any]) -> dict[str, float] | None:
     }
 
 
+def _status(usage: ProcessUsage, summary: Mapping[str, Any] | None) -> tuple[str, str]:
+    """``ok``, ``timeout``, ``unavailable`` or ``failed``, and why when not ok."""
+    if usage.timed_out:
+        return "timeout", f"killed after {usage.wall_s:.0f} s"
+    if summary is None:
+        last = usage.stderr_tail.strip().splitlines()[-1:] or ["no summary printed"]
+        return "unavailable", last[0][:200]
+    if usage.returncode != 0:
+        return "failed", str(summary.get("reason") or summary.get("error") or "")[:200]
+
+    return "ok", ""
+
+
 def _row(
     case: Case,
     usage: ProcessUsage,
@@ -150,24 +161,11 @@ def _row(
     server_cpu_s: float,
     lake: Path,
 ) -> Row:
-    status = "ok"
-    note = ""
-    if usage.timed_out:
-        status, note = "timeout", f"killed after {usage.wall_s:.0f} s"
-    elif summary is None:
-        status = "unavailable"
-        last = usage.stderr_tail.strip().splitlines()[-1:] or ["no summary printed"]
-        note = last[0][:200]
-    elif usage.returncode != 0:
-        status = "failed"
-        note = str(summary.get("reason") or summary.get("error") or "")[:200]
+    status, note = _status(usage, summary)
     summary = summary or {}
-    if case.approach in BASELINE_NAMES:
-        rows = _number(summary, "rows")
-        run_s = _number(summary, "duration_s")
-        retries: float | None = 0.0 if summary else None
-        failed = _number(summary, "failed")
-    else:
+    rows = _number(summary, "rows")
+    failed = _number(summary, "failed")
+    if case.approach not in BASELINE_NAMES:
         mode = published_mode(lake) if status == "ok" else None
         if mode is not None and mode != case.approach:
             status, note = (
@@ -175,9 +173,9 @@ def _row(
                 f"INGEST_MODE={case.approach} published {mode} rows",
             )
         rows = float(_published_rows(lake)) if status == "ok" else None
-        run_s = _number(summary, "duration_s", "durations.total_s", "durations.run_s")
-        retries = _number(summary, "retries", "requests.retries")
-        failed = _number(summary, "urls_failed", "failed")
+        failed = _number(summary, "urls_failed")
+    run_s = _number(summary, "duration_s")
+    retries = _number(summary, "retries")
     ratio = run_s / case.limit_s if run_s is not None and status == "ok" else None
 
     return Row(
@@ -209,44 +207,43 @@ def _unavailable(case: Case, reason: str) -> Row:
         approach=case.approach,
         resources=case.resources,
         status="unavailable",
-        wall_s=None,
-        run_s=None,
         limit_s=round(case.limit_s, 3),
         concurrency=case.concurrency,
-        ratio=None,
-        delivered=None,
-        requests=None,
-        retries=None,
-        refused=None,
-        max_in_flight=None,
-        rows=None,
-        failed=None,
-        peak_rss_mb=None,
-        cpu_us_per_resource=None,
-        server_cpu_s=None,
         note=reason,
     )
 
 
+def _measure(
+    case: Case, lake: Path, timeout_s: float
+) -> tuple[ProcessUsage, Traffic, float]:
+    """Run the case's approach against a fresh simulator.
+
+    Returns the approach's process usage, the traffic the simulator counted
+    and the simulator's CPU seconds meanwhile.
+    """
+    with SimulatedCentreon(case, services_per_host=SERVICES_PER_HOST) as server:
+        argv, extra = _command(case, server.api_url, lake)
+        before, cpu_before = server.counters(), server.cpu_seconds()
+        usage = run_measured(argv, env=environment(extra), timeout_s=timeout_s)
+        server_cpu_s = server.cpu_seconds() - cpu_before
+        traffic = Traffic.between(before, server.counters())
+
+    return usage, traffic, server_cpu_s
+
+
 def run_case(case: Case, *, timeout_s: float) -> Row:
-    """Run one approach at one size against a fresh simulator; never raises."""
+    """Run one approach at one size against a fresh simulator.
+
+    A simulator that does not start gives an ``unavailable`` row; an approach
+    that fails, crashes or times out gives a row with that status.
+    """
     with tempfile.TemporaryDirectory(prefix="centreon-bench-") as folder:
         lake = Path(folder) / "lake"
         try:
-            server = SimulatedCentreon(case, services_per_host=SERVICES_PER_HOST)
-            server.__enter__()
-        except RuntimeError as exc:
+            usage, traffic, server_cpu_s = _measure(case, lake, timeout_s)
+        except SimulatorStartError as exc:
             return _unavailable(case, str(exc))
-        try:
-            argv, extra = _command(case, server.api_url, lake)
-            before, cpu_before = server.counters(), server.cpu_seconds()
-            usage = run_measured(argv, env=environment(extra), timeout_s=timeout_s)
-            server_cpu_s = server.cpu_seconds() - cpu_before
-            traffic = Traffic.between(before, server.counters())
-        finally:
-            server.__exit__(None, None, None)
-        summary = _summary(usage.stdout)
-        row = _row(case, usage, summary, traffic, server_cpu_s, lake)
+        row = _row(case, usage, _summary(usage.stdout), traffic, server_cpu_s, lake)
     logger.info(
         "case measured",
         extra={"approach": case.approach, "rows": row.rows, "status": row.status},
