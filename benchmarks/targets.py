@@ -18,7 +18,7 @@ largest size against the peak at the size before it, at most
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from benchmarks.suite import Row
@@ -107,6 +107,29 @@ def _detail_why(row: Row) -> str:
         parts.append(f"publish {phases['publish']:.1f} s")
 
     return "; ".join(parts)
+
+
+def _fixed_and_marginal(rows: Sequence[Row], sizes: Sequence[int]) -> str:
+    """Detail run time split into a cost per run and a cost per URL.
+
+    A straight line through the smallest and the largest detail run: its
+    slope, against L / C, is how close fetching gets to the server's limit;
+    its intercept is what every run pays whatever its size (sign-ins,
+    discovery, publishing), which weighs most on the smallest run.
+    """
+    if len(sizes) < 2:
+        return ""
+    low, high = _find(rows, "detail", min(sizes)), _find(rows, "detail", max(sizes))
+    if not (low and high and low.run_s and high.run_s and low.ratio and high.ratio):
+        return ""
+    per_url = (high.run_s - low.run_s) / (high.resources - low.resources)
+    fixed = low.run_s - per_url * low.resources
+    ideal_per_url = low.limit_s / low.resources
+
+    return (
+        f"across sizes: {per_url / ideal_per_url:.3f}x L/C per URL "
+        f"plus {fixed:.1f} s per run"
+    )
 
 
 def _listing_time(rows: Sequence[Row], size: int) -> Verdict:
@@ -207,6 +230,9 @@ def judge(
     CPU went when it was.
     """
     verdicts = [_detail(rows, n) for n in detail_sizes]
+    split = _fixed_and_marginal(rows, detail_sizes)
+    if split:
+        verdicts = [replace(v, why=f"{v.why}; {split}") for v in verdicts]
     if listing_sizes:
         verdicts.append(_listing_time(rows, max(listing_sizes)))
         verdicts += _listing_memory(rows, listing_sizes)

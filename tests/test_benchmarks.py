@@ -205,6 +205,22 @@ def test_judge_explains_a_detail_run_by_its_phases() -> None:
     assert "fetch vs N·L/24 = 0.88x" in verdict.why
 
 
+def test_judge_splits_detail_time_into_a_cost_per_run_and_per_url() -> None:
+    """Two detail sizes give the cost per URL against L / C and the fixed cost."""
+    rows = [
+        _row("detail", 2000, ratio=1.2, run_s=12.0, limit_s=10.0),
+        _row("detail", 20_000, ratio=1.09, run_s=109.2, limit_s=100.0),
+    ]
+
+    verdicts = judge(
+        rows, detail_sizes=(2000, 20_000), listing_sizes=(), conversion_us=None
+    )
+
+    assert [v.why.rsplit("; ", 1)[-1] for v in verdicts[:2]] == [
+        "across sizes: 1.080x L/C per URL plus 1.2 s per run"
+    ] * 2
+
+
 def _memory_verdicts(peaks: dict[int, float]) -> dict[str, Any]:
     rows = [_row("listing", n, wall_s=40.0, peak_rss_mb=mb) for n, mb in peaks.items()]
     verdicts = judge(
