@@ -51,8 +51,17 @@ class LocalStore:
         return self.root.joinpath(*parts)
 
     async def _run(self, path: str, action: Callable[[], _T]) -> _T:
+        """Run ``action`` in a thread; a cancelled caller resumes once it has ended.
+
+        A thread cannot be stopped, so a cancelled write may still land: waiting
+        for it lets the caller check the outcome after the fact.
+        """
+        work = asyncio.ensure_future(asyncio.to_thread(action))
         try:
-            return await asyncio.to_thread(action)
+            return await asyncio.shield(work)
+        except asyncio.CancelledError:
+            await asyncio.wait({work})
+            raise
         except FileNotFoundError as exc:
             raise LakeNotFoundError("no such file or folder", path=path) from exc
         except FileExistsError as exc:
