@@ -13,10 +13,11 @@ own names and, when it closes, deletes any higher-numbered part an earlier
 attempt left, so it never leaves another attempt's rows behind. On close the
 writer also records the parts it wrote (read by the publisher).
 
-A writer checks the run's manifest after each upload: once the run has been
-published or compensated, a late upload is deleted again and the writer
-raises :class:`~centreon.errors.LakeConflictError`, so nothing resurrects a
-finished run.
+A writer checks the run's manifest after each upload, and after cancelling
+one when it aborts: once the run has been published or compensated, a late
+upload is deleted again (a closing writer raises
+:class:`~centreon.errors.LakeConflictError`), so nothing resurrects a finished
+run.
 """
 
 from __future__ import annotations
@@ -355,6 +356,7 @@ class ShardWriter:
         self._streams: dict[str, _DatasetStream] = {}
         self._parts: list[PartInfo] = []
         self._upload: asyncio.Task[PartInfo] | None = None
+        self._started_paths: list[str] = []
         self._lock = asyncio.Lock()
         self._checked = False
         self._closed = False
@@ -417,14 +419,22 @@ class ShardWriter:
         return list(self._parts)
 
     async def abort(self) -> None:
-        """Drop local work and stop uploading; staged files are compensation's job."""
+        """Drop local work and stop uploading; staged files are compensation's job.
+
+        A cancelled upload may still commit, so once the upload has ended, if
+        the run is already finished, abort deletes every part it started.
+        """
         self._closed = True
-        if self._upload is not None and not self._upload.done():
-            self._upload.cancel()
-            await asyncio.gather(self._upload, return_exceptions=True)
+        upload, self._upload = self._upload, None
+        if upload is not None:
+            upload.cancel()
+            await asyncio.gather(upload, return_exceptions=True)
         for stream in self._streams.values():
             stream.discard()
         self._remove_folder()
+        if await self.store.exists(layout.manifest_path(self.run.run_id)):
+            for path in self._started_paths:
+                await self.store.delete_file(path)
 
     def _ensure_open(self) -> None:
         if self._closed:
@@ -451,6 +461,7 @@ class ShardWriter:
 
     async def _start_upload(self, part: _LocalPart) -> None:
         await self._finish_upload()
+        self._started_paths.append(part.path)
         self._upload = asyncio.create_task(self._upload_part(part))
 
     async def _finish_upload(self) -> None:

@@ -209,6 +209,8 @@ async def write_plan(store: LakeStore, run: RunRef, plan: Plan) -> PartInfo:
 
     Each shard's concurrency is kept in the file's metadata so
     :func:`read_shard` can rebuild the shard from the run id and its index.
+    Raises LakeConflictError, leaving nothing staged, when the run is already
+    finished before or after the plan lands.
     """
     if await store.exists(layout.manifest_path(run.run_id)):
         raise LakeConflictError(
@@ -227,7 +229,16 @@ async def write_plan(store: LakeStore, run: RunRef, plan: Plan) -> PartInfo:
     path = f"{layout.staging_folder('urls', run.run_id)}/{layout.part_name('plan', 0)}"
     await store.put_bytes(path, data)
     part = PartInfo(path, "urls", sum(t.num_rows for t in tables), len(data))
+    record = layout.parts_record_path(run.run_id, layout.PLAN_LABEL)
     await _record_parts(store, run, layout.PLAN_LABEL, [part])
+    if await store.exists(layout.manifest_path(run.run_id)):
+        # The run was finished while the plan was landing: take it back.
+        for written in (path, record):
+            await store.delete_file(written)
+        raise LakeConflictError(
+            "the run was published or compensated while its plan was written",
+            path=layout.manifest_path(run.run_id),
+        )
     logger.info(
         "plan written",
         extra={"run_id": run.run_id, "rows": part.rows, "bytes": part.bytes},

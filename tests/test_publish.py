@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
 import pyarrow.dataset as ds
@@ -18,6 +18,7 @@ from centreon.errors import LakeConflictError, LakeError
 from centreon.lake import LakeStore
 from centreon.lake.store import LakeFile
 from centreon.parquet import ShardWriter
+from centreon.plan import Plan, PlannedUrl, Shard
 from centreon.publish import (
     Manifest,
     RunRef,
@@ -25,12 +26,27 @@ from centreon.publish import (
     list_runs,
     publish_run,
     read_manifest,
+    write_plan,
 )
 from tests import lake_samples as samples
 from tests.lake_backends import BACKENDS, mirror, open_test_lake, paths
 
 RUN = RunRef("run-2", datetime(2024, 11, 5, 9, 20, tzinfo=UTC))
 EARLIER = RunRef("run-1", datetime(2024, 11, 5, 9, 15, tzinfo=UTC))
+PLAN = Plan(
+    (
+        Shard(
+            0,
+            4,
+            (
+                PlannedUrl(
+                    "h1", "host", 1, None, "host-1", "host-1", "/monitoring/hosts/1", 0
+                ),
+            ),
+        ),
+    )
+)
+T = TypeVar("T")
 SUMMARY = {
     "source_totals": {"hosts": 3, "services": 6},
     "vanished": 1,
@@ -264,46 +280,104 @@ async def test_retried_shard_replaces_its_own_parts_only(store: LakeStore) -> No
 
 
 class GatedStore:
-    """A store that holds part uploads until released, or fails them."""
+    """A store that holds Parquet writes before their bytes land, or fails uploads.
+
+    A held write stands for one that is already committing: cancelling it
+    waits for the release, and its bytes still land.
+    """
 
     def __init__(self, inner: LakeStore, *, fail_after: int | None = None) -> None:
         self.inner = inner
         self.fail_after = fail_after
         self.uploads = 0
-        self.release = asyncio.Event()
         self.hold = fail_after is None
         self.holding = asyncio.Event()
+        self.cancelled = asyncio.Event()
+        self.release = asyncio.Event()
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
+
+    async def _land(self, write: Awaitable[T]) -> T:
+        self.holding.set()
+        landing = asyncio.ensure_future(self._after_release(write))
+        try:
+            return await asyncio.shield(landing)
+        except asyncio.CancelledError:
+            self.cancelled.set()
+            await landing
+            raise
+
+    async def _after_release(self, write: Awaitable[T]) -> T:
+        await self.release.wait()
+        return await write
 
     async def put_file(self, path: str, source: str) -> int:
         self.uploads += 1
         if self.fail_after is not None and self.uploads > self.fail_after:
             raise LakeError("upload refused", path=path)
-        size = await self.inner.put_file(path, source)
         if self.hold:
-            self.holding.set()
-            await self.release.wait()
-        return size
+            return await self._land(self.inner.put_file(path, source))
+        return await self.inner.put_file(path, source)
+
+    async def put_bytes(
+        self, path: str, data: bytes, *, overwrite: bool = True
+    ) -> None:
+        write = self.inner.put_bytes(path, data, overwrite=overwrite)
+        if self.hold and path.endswith(".parquet"):
+            return await self._land(write)
+        return await write
 
     async def list_files(self, folder: str) -> list[LakeFile]:
         return await self.inner.list_files(folder)
 
 
-async def test_upload_finishing_after_compensation_is_removed(store: LakeStore) -> None:
-    """An upload still in flight during compensation is deleted by its writer."""
+async def test_upload_landing_after_compensation_is_removed(store: LakeStore) -> None:
+    """A part that lands after compensation is deleted, and the next write refused."""
     gated = GatedStore(store)
-    writer = ShardWriter(gated, RUN, 0)
-    await writer.write(samples.fleet(2, 1))
-    closing = asyncio.create_task(writer.close())
+    writer = ShardWriter(gated, RUN, 0, part_rows=1, row_group_rows=1)
+    records = samples.fleet(2, 0)
+    await writer.write(records[:1])
     await gated.holding.wait()
 
     await compensate_run(store, RUN, "deadline passed")
     gated.release.set()
 
     with pytest.raises(LakeConflictError):
-        await closing
+        await writer.write(records[1:])
+    assert await paths(store) == [layout.manifest_path(RUN.run_id)]
+    await writer.abort()
+
+
+async def test_abort_removes_a_cancelled_upload_that_lands_after_compensation(
+    store: LakeStore,
+) -> None:
+    """An upload abort cancels but cannot stop is deleted once it has landed."""
+    gated = GatedStore(store)
+    writer = ShardWriter(gated, RUN, 0, part_rows=1, row_group_rows=1)
+    await writer.write(samples.fleet(1, 0))
+    await gated.holding.wait()
+    await compensate_run(store, RUN, "deadline passed")
+
+    aborting = asyncio.create_task(writer.abort())
+    await gated.cancelled.wait()
+    gated.release.set()
+    await aborting
+
+    assert await paths(store) == [layout.manifest_path(RUN.run_id)]
+
+
+async def test_plan_landing_after_compensation_is_removed(store: LakeStore) -> None:
+    """A plan that lands after compensation is deleted with its record, and refused."""
+    gated = GatedStore(store)
+    writing = asyncio.create_task(write_plan(gated, RUN, PLAN))
+    await gated.holding.wait()
+
+    await compensate_run(store, RUN, "deadline passed")
+    gated.release.set()
+
+    with pytest.raises(LakeConflictError):
+        await writing
     assert await paths(store) == [layout.manifest_path(RUN.run_id)]
 
 
