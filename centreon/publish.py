@@ -8,9 +8,10 @@ parts under ``_staging/<run_id>/`` and record what they wrote. Then one of:
     2. moves each dataset's staged folder to
        ``<dataset>/snapshot_date=<date>/run_id=<id>`` -- one conditional
        rename where the backend has one, a copy otherwise;
-    3. writes ``_SUCCESS`` in each run folder;
-    4. creates ``_runs/<run_id>.json`` (status ``succeeded``) only if no
+    3. creates ``_runs/<run_id>.json`` (status ``succeeded``) only if no
        manifest exists: the manifest is the run's single point of decision;
+    4. writes ``_SUCCESS`` in each run folder, so a marker only ever stands
+       beside a run that is decided published;
     5. deletes the staging area.
 
 :func:`compensate_run`
@@ -20,14 +21,17 @@ parts under ``_staging/<run_id>/`` and record what they wrote. Then one of:
        lists and deletes again.
 
 Both are idempotent: once a manifest exists, calling either again returns it
-(compensation repeats its deletes, which is harmless, so a crash between its
-steps is repaired by calling it again). Writing the failed manifest first
-fences late writers: a :class:`~centreon.parquet.ShardWriter` checks the
-manifest after every upload and deletes what it just wrote, so an upload
-still in flight while compensation runs cannot leave anything behind, and a
-run compensated once can never look published again. If a publisher loses the
-manifest race to a compensation, it removes what it moved before returning the
-failed manifest.
+and repeats the steps after the decision (publishing writes any missing
+``_SUCCESS`` and deletes the staging area, compensation repeats its deletes),
+so a crash between steps is repaired by calling it again.
+
+Writing the failed manifest first fences late writers: a
+:class:`~centreon.parquet.ShardWriter` checks the manifest after every upload
+(and :func:`write_plan` after writing the plan) and deletes what it just
+wrote, so a write still in flight while compensation runs cannot leave
+anything behind, and a run compensated once can never look published again.
+If a publisher loses the manifest race to a compensation, it removes what it
+moved before returning the failed manifest, and has written no ``_SUCCESS``.
 """
 
 from __future__ import annotations
@@ -376,18 +380,20 @@ async def publish_run(
 
     ``summary`` may carry ``source_totals`` (discovery's counts), ``vanished``
     and ``timings``; everything else is kept under ``summary``. Returns the
-    existing manifest, whatever its status, when the run is already finished.
+    existing manifest, whatever its status, when the run is already finished;
+    a published run is first completed (its missing ``_SUCCESS`` markers
+    written, its leftover staging deleted), as after a crash past the claim.
     """
     existing = await read_manifest(store, run.run_id)
     if existing is not None:
+        if existing.status == "succeeded":
+            await _finish_publish(store, run, existing)
         return existing
     started = timer()
 
     try:
         parts = await _recorded_parts(store, run)
         datasets = await _move_datasets(store, run, parts)
-        for dataset in datasets:
-            await store.put_bytes(layout.success_path(dataset, run), b"")
     except LakeError:
         # A concurrent publisher or compensation moved or removed what this one
         # was reading; if it has finished, its manifest is the answer.
@@ -406,11 +412,12 @@ async def publish_run(
         clock=clock,
     )
     standing = await _claim(store, manifest)
-    if standing is not manifest:
-        if standing.status == "failed":
-            await _delete_run(store, run)
+    if standing.status == "failed":
+        await _delete_run(store, run)
         return standing
-    await store.delete_tree(layout.staging_root(run.run_id))
+    await _finish_publish(store, run, standing)
+    if standing is not manifest:
+        return standing
     logger.info(
         "run published",
         extra={
@@ -422,6 +429,15 @@ async def publish_run(
     )
 
     return manifest
+
+
+async def _finish_publish(store: LakeStore, run: RunRef, manifest: Manifest) -> None:
+    """Write each run folder's missing ``_SUCCESS``, then delete the staging area."""
+    for dataset in manifest.datasets:
+        marker = layout.success_path(dataset, run)
+        if not await store.exists(marker):
+            await store.put_bytes(marker, b"")
+    await store.delete_tree(layout.staging_root(run.run_id))
 
 
 async def _move_datasets(

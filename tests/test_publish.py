@@ -433,10 +433,14 @@ async def test_schema_drift_lands_in_rescued_data_in_the_lake(
 
 
 class RacingCompensator:
-    """A store where a compensation records its verdict just before the publisher."""
+    """A store where a compensation records its verdict just before the publisher.
+
+    ``writes`` lists every path the publisher wrote through it.
+    """
 
     def __init__(self, inner: LakeStore) -> None:
         self.inner = inner
+        self.writes: list[str] = []
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
@@ -444,9 +448,65 @@ class RacingCompensator:
     async def put_bytes(
         self, path: str, data: bytes, *, overwrite: bool = True
     ) -> None:
+        self.writes.append(path)
         if path == layout.manifest_path(RUN.run_id) and not overwrite:
             await compensate_run(self.inner, RUN, "deadline passed")
         await self.inner.put_bytes(path, data, overwrite=overwrite)
+
+
+class CrashAfterClaim:
+    """A store that fails the first write or delete after the run's manifest."""
+
+    def __init__(self, inner: LakeStore) -> None:
+        self.inner = inner
+        self.claimed = False
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    def _crash_if_claimed(self, path: str) -> None:
+        if self.claimed:
+            raise LakeError("the publisher crashed", path=path)
+
+    async def put_bytes(
+        self, path: str, data: bytes, *, overwrite: bool = True
+    ) -> None:
+        self._crash_if_claimed(path)
+        await self.inner.put_bytes(path, data, overwrite=overwrite)
+        self.claimed = path == layout.manifest_path(RUN.run_id)
+
+    async def delete_tree(self, folder: str) -> None:
+        self._crash_if_claimed(folder)
+        await self.inner.delete_tree(folder)
+
+
+async def test_publish_retried_after_a_crash_past_the_claim_completes_the_run(
+    store: LakeStore,
+) -> None:
+    """A retry writes every _SUCCESS and deletes the staging left by the crash."""
+    await stage(store, RUN)
+    with pytest.raises(LakeError, match="crashed"):
+        await publish_run(CrashAfterClaim(store), RUN, SUMMARY)
+
+    manifest = await publish_run(store, RUN, SUMMARY)
+
+    files = set(await paths(store))
+    assert manifest.status == "succeeded"
+    assert {layout.success_path(name, RUN) for name in manifest.datasets} <= files
+    assert not any(p.startswith("_staging/") for p in files)
+
+
+async def test_publisher_losing_to_compensation_never_writes_success(
+    store: LakeStore,
+) -> None:
+    """A publisher that loses the manifest race writes no _SUCCESS, even briefly."""
+    await stage(store, RUN)
+    racing = RacingCompensator(store)
+
+    await publish_run(racing, RUN, SUMMARY)
+
+    assert racing.writes
+    assert not any(p.endswith("/_SUCCESS") for p in racing.writes)
 
 
 async def test_publisher_losing_to_compensation_removes_what_it_moved(
