@@ -208,8 +208,17 @@ async def _record_parts(
     )
 
 
-async def write_plan(store: LakeStore, run: RunRef, plan: Plan) -> PartInfo:
+async def write_plan(
+    store: LakeStore,
+    run: RunRef,
+    plan: Plan,
+    *,
+    clock: Callable[[], datetime] = _now,
+) -> PartInfo:
     """Stage the plan as the run's ``urls`` dataset: one row group per shard.
+
+    Called as soon as the plan is made, so ``clock()`` at the call is the
+    rows' ``fetched_at``.
 
     Each shard's concurrency is kept in the file's metadata so
     :func:`read_shard` can rebuild the shard from the run id and its index.
@@ -221,7 +230,8 @@ async def write_plan(store: LakeStore, run: RunRef, plan: Plan) -> PartInfo:
             "the run is already published or compensated",
             path=layout.manifest_path(run.run_id),
         )
-    tables = [_plan_table(run, shard) for shard in plan.shards]
+    planned_at = clock()
+    tables = [_plan_table(run, shard, planned_at) for shard in plan.shards]
     shards = [
         {"index": s.index, "concurrency": s.concurrency, "urls": len(s.urls)}
         for s in plan.shards
@@ -251,7 +261,7 @@ async def write_plan(store: LakeStore, run: RunRef, plan: Plan) -> PartInfo:
     return part
 
 
-def _plan_table(run: RunRef, shard: Shard) -> pa.Table:
+def _plan_table(run: RunRef, shard: Shard, planned_at: datetime) -> pa.Table:
     urls = shard.urls
     count = len(urls)
     columns = {
@@ -265,6 +275,8 @@ def _plan_table(run: RunRef, shard: Shard) -> pa.Table:
         "shard": [shard.index] * count,
         "run_id": [run.run_id] * count,
         "snapshot_ts": [run.snapshot_ts] * count,
+        "fetched_at": [planned_at] * count,
+        "_rescued_data": [None] * count,
     }
 
     return pa.Table.from_pydict(columns, schema=URLS_SCHEMA)

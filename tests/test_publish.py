@@ -10,7 +10,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import duckdb
+import pyarrow as pa
 import pyarrow.dataset as ds
+import pyarrow.parquet as pq
 import pytest
 
 from centreon import layout
@@ -365,6 +367,19 @@ async def test_abort_removes_a_cancelled_upload_that_lands_after_compensation(
     await aborting
 
     assert await paths(store) == [layout.manifest_path(RUN.run_id)]
+
+
+async def test_plan_rows_carry_the_run_columns(store: LakeStore) -> None:
+    """Plan rows hold the run id, the snapshot, when planned, and no rescued data."""
+    planned = datetime(2024, 11, 5, 9, 20, 3, tzinfo=UTC)
+
+    part = await write_plan(store, RUN, PLAN, clock=lambda: planned)
+
+    table = pq.read_table(pa.BufferReader(await store.get_bytes(part.path)))
+    assert table["run_id"].to_pylist() == [RUN.run_id]
+    assert table["snapshot_ts"].to_pylist() == [RUN.snapshot_ts]
+    assert table["fetched_at"].to_pylist() == [planned]
+    assert table["_rescued_data"].to_pylist() == [None]
 
 
 async def test_plan_landing_after_compensation_is_removed(store: LakeStore) -> None:
