@@ -140,6 +140,7 @@ class BlobStore:
         await self._each(files, lambda f: self.delete_file(f.path))
 
     async def _copy(self, source: str, target: str) -> None:
+        # The URL carries the SAS, if any: it goes into the request and nowhere else.
         source_url = self._container.get_blob_client(self._name(source)).url
         client = self._container.get_blob_client(self._name(target))
         with lake_errors(target, "copy"):
