@@ -14,10 +14,10 @@ attempt left, so it never leaves another attempt's rows behind. On close the
 writer also records the parts it wrote (read by the publisher).
 
 A writer checks the run's manifest after each upload, and after cancelling
-one when it aborts: once the run has been published or compensated, a late
-upload is deleted again (a closing writer raises
-:class:`~centreon.errors.LakeConflictError`), so nothing resurrects a finished
-run.
+one when it aborts: once the run has been published or compensated, it
+deletes the run's staging area again, late upload and folders included (a
+closing writer raises :class:`~centreon.errors.LakeConflictError`), so nothing
+resurrects a finished run.
 """
 
 from __future__ import annotations
@@ -356,7 +356,7 @@ class ShardWriter:
         self._streams: dict[str, _DatasetStream] = {}
         self._parts: list[PartInfo] = []
         self._upload: asyncio.Task[PartInfo] | None = None
-        self._started_paths: list[str] = []
+        self._uploaded = False
         self._lock = asyncio.Lock()
         self._checked = False
         self._closed = False
@@ -422,7 +422,7 @@ class ShardWriter:
         """Drop local work and stop uploading; staged files are compensation's job.
 
         A cancelled upload may still commit, so once the upload has ended, if
-        the run is already finished, abort deletes every part it started.
+        the run is already finished, abort deletes the run's staging area.
         """
         self._closed = True
         upload, self._upload = self._upload, None
@@ -432,9 +432,10 @@ class ShardWriter:
         for stream in self._streams.values():
             stream.discard()
         self._remove_folder()
-        if await self.store.exists(layout.manifest_path(self.run.run_id)):
-            for path in self._started_paths:
-                await self.store.delete_file(path)
+        if self._uploaded and await self.store.exists(
+            layout.manifest_path(self.run.run_id)
+        ):
+            await self.store.delete_tree(layout.staging_root(self.run.run_id))
 
     def _ensure_open(self) -> None:
         if self._closed:
@@ -461,7 +462,7 @@ class ShardWriter:
 
     async def _start_upload(self, part: _LocalPart) -> None:
         await self._finish_upload()
-        self._started_paths.append(part.path)
+        self._uploaded = True
         self._upload = asyncio.create_task(self._upload_part(part))
 
     async def _finish_upload(self) -> None:
@@ -482,16 +483,15 @@ class ShardWriter:
     async def _check_run_open(
         self, *, cleanup: bool = False, late: PartInfo | None = None
     ) -> None:
-        """Raise LakeConflictError once the run is finished; undo what we added."""
+        """Raise LakeConflictError once the run is finished.
+
+        With ``cleanup`` or a ``late`` part, first delete the run's staging
+        area: once the run is decided, nothing in it is needed any more.
+        """
         if not await self.store.exists(layout.manifest_path(self.run.run_id)):
             return
-        doomed = [p.path for p in self._parts] if cleanup else []
-        if late is not None:
-            doomed.append(late.path)
-        if cleanup:
-            doomed.append(layout.parts_record_path(self.run.run_id, self.shard))
-        for path in doomed:
-            await self.store.delete_file(path)
+        if cleanup or late is not None:
+            await self.store.delete_tree(layout.staging_root(self.run.run_id))
 
         raise LakeConflictError(
             "the run is already published or compensated",

@@ -27,8 +27,8 @@ so a crash between steps is repaired by calling it again.
 
 Writing the failed manifest first fences late writers: a
 :class:`~centreon.parquet.ShardWriter` checks the manifest after every upload
-(and :func:`write_plan` after writing the plan) and deletes what it just
-wrote, so a write still in flight while compensation runs cannot leave
+(and :func:`write_plan` after writing the plan) and deletes the staging
+area again, so a write still in flight while compensation runs cannot leave
 anything behind, and a run compensated once can never look published again.
 If a publisher loses the manifest race to a compensation, it removes what it
 moved before returning the failed manifest, and has written no ``_SUCCESS``.
@@ -243,12 +243,10 @@ async def write_plan(
     path = f"{layout.staging_folder('urls', run.run_id)}/{layout.part_name('plan', 0)}"
     await store.put_bytes(path, data)
     part = PartInfo(path, "urls", sum(t.num_rows for t in tables), len(data))
-    record = layout.parts_record_path(run.run_id, layout.PLAN_LABEL)
     await _record_parts(store, run, layout.PLAN_LABEL, [part])
     if await store.exists(layout.manifest_path(run.run_id)):
         # The run was finished while the plan was landing: take it back.
-        for written in (path, record):
-            await store.delete_file(written)
+        await store.delete_tree(layout.staging_root(run.run_id))
         raise LakeConflictError(
             "the run was published or compensated while its plan was written",
             path=layout.manifest_path(run.run_id),

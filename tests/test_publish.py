@@ -31,7 +31,13 @@ from centreon.publish import (
     write_plan,
 )
 from tests import lake_samples as samples
-from tests.lake_backends import BACKENDS, mirror, open_test_lake, paths
+from tests.lake_backends import (
+    BACKENDS,
+    empty_folders,
+    mirror,
+    open_test_lake,
+    paths,
+)
 
 RUN = RunRef("run-2", datetime(2024, 11, 5, 9, 20, tzinfo=UTC))
 EARLIER = RunRef("run-1", datetime(2024, 11, 5, 9, 15, tzinfo=UTC))
@@ -177,6 +183,7 @@ async def test_compensate_removes_everything_of_the_run(store: LakeStore) -> Non
     assert manifest.status == "failed"
     assert manifest.reason == "shard 1 failed: HTTP 503"
     assert set(await paths(store)) == kept | {layout.manifest_path(RUN.run_id)}
+    assert empty_folders(store) == []
 
 
 async def test_compensate_after_a_partial_publish_removes_published_folders(
@@ -191,6 +198,7 @@ async def test_compensate_after_a_partial_publish_removes_published_folders(
     await compensate_run(store, RUN, "publish failed")
 
     assert await paths(store) == [layout.manifest_path(RUN.run_id)]
+    assert empty_folders(store) == []
 
 
 async def test_writer_refuses_to_stage_into_a_finished_run(store: LakeStore) -> None:
@@ -211,6 +219,7 @@ async def test_compensate_twice_returns_the_first_manifest(store: LakeStore) -> 
 
     assert again == first
     assert await paths(store) == [layout.manifest_path(RUN.run_id)]
+    assert empty_folders(store) == []
 
 
 async def test_compensate_leaves_a_published_run_alone(store: LakeStore) -> None:
@@ -349,6 +358,7 @@ async def test_upload_landing_after_compensation_is_removed(store: LakeStore) ->
         await writer.write(records[1:])
     assert await paths(store) == [layout.manifest_path(RUN.run_id)]
     await writer.abort()
+    assert empty_folders(store) == []
 
 
 async def test_abort_removes_a_cancelled_upload_that_lands_after_compensation(
@@ -367,6 +377,7 @@ async def test_abort_removes_a_cancelled_upload_that_lands_after_compensation(
     await aborting
 
     assert await paths(store) == [layout.manifest_path(RUN.run_id)]
+    assert empty_folders(store) == []
 
 
 async def test_plan_rows_carry_the_run_columns(store: LakeStore) -> None:
@@ -394,6 +405,7 @@ async def test_plan_landing_after_compensation_is_removed(store: LakeStore) -> N
     with pytest.raises(LakeConflictError):
         await writing
     assert await paths(store) == [layout.manifest_path(RUN.run_id)]
+    assert empty_folders(store) == []
 
 
 async def test_upload_failure_mid_run_compensates_cleanly(store: LakeStore) -> None:
@@ -414,6 +426,7 @@ async def test_upload_failure_mid_run_compensates_cleanly(store: LakeStore) -> N
     await compensate_run(store, RUN, "shard 0 failed")
 
     assert await paths(store) == [layout.manifest_path(RUN.run_id)]
+    assert empty_folders(store) == []
 
 
 async def test_non_ascii_text_round_trips_through_the_lake(
@@ -535,3 +548,4 @@ async def test_publisher_losing_to_compensation_removes_what_it_moved(
     assert result.status == "failed"
     assert result.reason == "deadline passed"
     assert await paths(store) == [layout.manifest_path(RUN.run_id)]
+    assert empty_folders(store) == []
