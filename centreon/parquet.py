@@ -30,7 +30,7 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -56,6 +56,7 @@ __all__ = [
     "Record",
     "ShardWriter",
     "parquet_bytes",
+    "record_parts",
 ]
 
 logger = logging.getLogger(__name__)
@@ -191,15 +192,26 @@ def _converter(dataset: str, mode: Mode) -> Converter:
     return Converter(record_schema(dataset, mode))
 
 
-def parquet_bytes(
-    table: pa.Table, *, row_group_rows: int = DEFAULT_ROW_GROUP_ROWS
-) -> bytes:
-    """Encode a small table as one Parquet file in memory (the plan, tests)."""
+def parquet_bytes(tables: Sequence[pa.Table], schema: pa.Schema) -> bytes:
+    """Encode small tables as one Parquet file in memory (the plan).
+
+    Each non-empty table becomes one row group, cast to ``schema``.
+    """
     sink = pa.BufferOutputStream()
-    with pq.ParquetWriter(sink, table.schema, compression=COMPRESSION) as writer:
-        writer.write_table(table, row_group_size=row_group_rows)
+    with pq.ParquetWriter(sink, schema, compression=COMPRESSION) as writer:
+        for table in tables:
+            if table.num_rows:
+                writer.write_table(table.cast(schema), row_group_size=table.num_rows)
 
     return bytes(sink.getvalue().to_pybytes())
+
+
+async def record_parts(
+    store: LakeStore, run_id: str, label: int | str, parts: Iterable[PartInfo]
+) -> None:
+    """Record the parts a writer (shard ``label``, or the plan) staged for the run."""
+    record = {"shard": label, "parts": [p.to_dict() for p in parts]}
+    await store.put_bytes(layout.parts_record_path(run_id, label), orjson.dumps(record))
 
 
 @dataclass(slots=True)
@@ -231,11 +243,9 @@ class _DatasetStream:
         self.run = run
         self.dataset = dataset
         self.shard = shard
-        self.schema = record_schema(dataset, mode).with_metadata(
-            {
-                **(record_schema(dataset, mode).metadata or {}),
-                **_file_metadata(run, dataset),
-            }
+        schema = record_schema(dataset, mode)
+        self.schema = schema.with_metadata(
+            {**(schema.metadata or {}), **_file_metadata(run, dataset)}
         )
         self.converter = _converter(dataset, mode)
         self.folder = folder
@@ -398,7 +408,7 @@ class ShardWriter:
                         await self._start_upload(part)
                 await self._finish_upload()
                 await self._delete_stale_parts()
-                await self._record_parts()
+                await record_parts(self.store, self.run.run_id, self.shard, self._parts)
                 await self._check_run_open(cleanup=True)
             finally:
                 self._closed = True
@@ -506,15 +516,6 @@ class ShardWriter:
                 number = layout.part_number(file.path, self.shard)
                 if number is not None and number >= written.get(dataset, 0):
                     await self.store.delete_file(file.path)
-
-    async def _record_parts(self) -> None:
-        record = {
-            "shard": self.shard,
-            "parts": [p.to_dict() for p in self._parts],
-        }
-        await self.store.put_bytes(
-            layout.parts_record_path(self.run.run_id, self.shard), orjson.dumps(record)
-        )
 
     def _remove_folder(self) -> None:
         if self._folder is not None:

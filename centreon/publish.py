@@ -39,7 +39,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -52,7 +52,7 @@ from centreon import layout
 from centreon.errors import LakeConflictError, LakeError, LakeNotFoundError
 from centreon.lake.store import LakeStore
 from centreon.layout import RunRef
-from centreon.parquet import PartInfo
+from centreon.parquet import PartInfo, parquet_bytes, record_parts
 from centreon.plan import Plan, PlannedUrl, Shard
 from centreon.schemas import DATASETS, SCHEMA_VERSION, URLS_SCHEMA
 
@@ -199,15 +199,6 @@ async def list_runs(store: LakeStore) -> list[Manifest]:
     return sorted(manifests, key=lambda m: (m.snapshot_ts, m.run_id))
 
 
-async def _record_parts(
-    store: LakeStore, run: RunRef, label: int | str, parts: Iterable[PartInfo]
-) -> None:
-    record = {"shard": label, "parts": [p.to_dict() for p in parts]}
-    await store.put_bytes(
-        layout.parts_record_path(run.run_id, label), orjson.dumps(record)
-    )
-
-
 async def write_plan(
     store: LakeStore,
     run: RunRef,
@@ -239,11 +230,11 @@ async def write_plan(
     schema = URLS_SCHEMA.with_metadata(
         {**(URLS_SCHEMA.metadata or {}), _PLAN_SHARDS_KEY: orjson.dumps(shards)}
     )
-    data = await asyncio.to_thread(_plan_bytes, tables, schema)
+    data = await asyncio.to_thread(parquet_bytes, tables, schema)
     path = f"{layout.staging_folder('urls', run.run_id)}/{layout.part_name('plan', 0)}"
     await store.put_bytes(path, data)
     part = PartInfo(path, "urls", sum(t.num_rows for t in tables), len(data))
-    await _record_parts(store, run, layout.PLAN_LABEL, [part])
+    await record_parts(store, run.run_id, layout.PLAN_LABEL, [part])
     if await store.exists(layout.manifest_path(run.run_id)):
         # The run was finished while the plan was landing: take it back.
         await store.delete_tree(layout.staging_root(run.run_id))
@@ -278,16 +269,6 @@ def _plan_table(run: RunRef, shard: Shard, planned_at: datetime) -> pa.Table:
     }
 
     return pa.Table.from_pydict(columns, schema=URLS_SCHEMA)
-
-
-def _plan_bytes(tables: list[pa.Table], schema: pa.Schema) -> bytes:
-    sink = pa.BufferOutputStream()
-    with pq.ParquetWriter(sink, schema, compression="zstd") as writer:
-        for table in tables:
-            if table.num_rows:
-                writer.write_table(table.cast(schema), row_group_size=table.num_rows)
-
-    return bytes(sink.getvalue().to_pybytes())
 
 
 async def read_shard(store: LakeStore, run: RunRef, shard_index: int) -> Shard:
