@@ -23,11 +23,12 @@ from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
 from azure.storage.filedatalake.aio import DataLakeServiceClient, FileSystemClient
 
 from centreon import layout
-from centreon.errors import LakeError, LakeNotFoundError
+from centreon.errors import LakeNotFoundError
 from centreon.lake import LakeLocation, StorageCredential
 from centreon.lake.azure import (
     SDK_OPTIONS,
     azure_credential,
+    blob_name,
     lake_errors,
     quiet_sdk_logging,
 )
@@ -47,9 +48,7 @@ class AdlsStore:
         self.url = url
 
     def _name(self, path: str) -> str:
-        if not path or path.startswith("/") or ".." in path.split("/"):
-            raise LakeError("invalid lake path", path=path)
-        return self._prefix + path
+        return blob_name(self._prefix, path)
 
     def _parent(self, name: str) -> str | None:
         parent = name.rpartition("/")[0]

@@ -29,6 +29,7 @@ __all__ = [
     "CREDENTIAL_OPTIONS",
     "SDK_OPTIONS",
     "azure_credential",
+    "blob_name",
     "lake_errors",
     "quiet_sdk_logging",
 ]
@@ -97,6 +98,17 @@ async def azure_credential(
 
     async with DefaultAzureCredential(**CREDENTIAL_OPTIONS) as default:
         yield default
+
+
+def blob_name(prefix: str, path: str) -> str:
+    """The service-side name of lake ``path`` under ``prefix`` (empty or ``.../``).
+
+    Raises LakeError for a path that is empty, absolute or climbs with ``..``.
+    """
+    if not path or path.startswith("/") or ".." in path.split("/"):
+        raise LakeError("invalid lake path", path=path)
+
+    return prefix + path
 
 
 def _code(exc: HttpResponseError) -> str:
