@@ -12,13 +12,13 @@ the ISO dates at C speed.
 
 Anything that does not fit takes the slow path, one row at a time: a payload
 with an unknown key is walked against the schema, and when Arrow refuses a
-batch (a value of the wrong type, such as ``"duration": false``, or a fraction
-or a boolean where an integer belongs, which Arrow would quietly truncate and
-so is refused before it sees them) the batch is split in halves until the
-offending rows are isolated and walked. The walk
-keeps every value that fits and moves the rest into ``_rescued_data``. A row
-that still cannot be built keeps only its run columns and the whole payload as
-rescued JSON. Nothing raises for data reasons.
+batch the batch is split in halves until the offending rows are isolated and
+walked. Arrow refuses a value of the wrong type, such as ``"duration":
+false``; a fraction where an integer belongs, or a boolean where any number
+does, Arrow would quietly convert, so the batch is refused before it sees
+them. The walk keeps every value that fits and moves the rest into
+``_rescued_data``. A row that still cannot be built keeps only its run columns
+and the whole payload as rescued JSON. Nothing raises for data reasons.
 """
 
 from __future__ import annotations
@@ -106,22 +106,27 @@ def _wire_type(kind: pa.DataType) -> pa.DataType:
 
 Check = Callable[[Sequence[Any]], bool]
 
-_NOT_INTEGERS = (float, bool)
+_LOSSY: dict[pa.DataType, tuple[type, ...]] = {
+    pa.int64(): (float, bool),
+    pa.float64(): (bool,),
+}
+"""Python types Arrow quietly converts into each numeric type instead of refusing."""
 
 
-def _integer_check(kind: pa.DataType) -> Check | None:
-    """A test for values that Arrow would quietly turn into integers of ``kind``.
+def _lossy_check(kind: pa.DataType) -> Check | None:
+    """A test for values that Arrow would quietly turn into numbers of ``kind``.
 
-    Arrow builds an int64 from ``1.5`` as ``1`` and from ``True`` as ``1``
-    instead of refusing them; the test finds such values wherever ``kind``
-    holds integers, so the batch goes the slow way and they are rescued.
-    None when ``kind`` holds no integers.
+    Arrow builds an int64 from ``1.5`` as ``1``, and an int64 or a float64 from
+    ``True`` as ``1``, instead of refusing them; the test finds such values
+    wherever ``kind`` holds numbers, so the batch goes the slow way and they
+    are rescued. None when ``kind`` holds no numbers.
     """
-    if pa.types.is_int64(kind):
-        return lambda values: any(type(v) in _NOT_INTEGERS for v in values)
+    refused = _LOSSY.get(kind)
+    if refused is not None:
+        return lambda values: any(type(v) in refused for v in values)
     if pa.types.is_struct(kind):
         children = [
-            (_key(f.name), check) for f in kind if (check := _integer_check(f.type))
+            (_key(f.name), check) for f in kind if (check := _lossy_check(f.type))
         ]
         if not children:
             return None
@@ -134,7 +139,7 @@ def _integer_check(kind: pa.DataType) -> Check | None:
 
         return struct_check
     if pa.types.is_list(kind):
-        inner = _integer_check(kind.value_type)
+        inner = _lossy_check(kind.value_type)
         if inner is None:
             return None
         check = inner
@@ -340,10 +345,10 @@ class Converter:
         self._wire_types = [_wire_type(f.type) for f in api_fields]
         self._api_types = [f.type for f in api_fields]
         self._dated = [_wire_type(f.type) != f.type for f in api_fields]
-        self._integer_checks = [
+        self._lossy_checks = [
             (index, check)
             for index, f in enumerate(api_fields)
-            if not _is_json(f) and (check := _integer_check(f.type))
+            if not _is_json(f) and (check := _lossy_check(f.type))
         ]
         self._empty_row: dict[str, Any] = {}
 
@@ -404,11 +409,9 @@ class Converter:
             for row in rows
         ]
         wire = list(zip(*table, strict=True)) if table else [()] * size
-        for index, check in self._integer_checks:
+        for index, check in self._lossy_checks:
             if check(wire[index]):
-                raise pa.ArrowInvalid(
-                    "a number that is not an integer in an int64 field"
-                )
+                raise pa.ArrowInvalid("a value Arrow would turn into a number")
         columns = [
             _cast(pa.array(column, kind), api_kind) if dated else pa.array(column, kind)
             for column, kind, api_kind, dated in zip(

@@ -13,10 +13,11 @@ own names and, when it closes, deletes any higher-numbered part an earlier
 attempt left, so it never leaves another attempt's rows behind. On close the
 writer also records the parts it wrote (read by the publisher).
 
-A writer checks the run's manifest after each upload: once the run has been
-published or compensated, a late upload is deleted again and the writer
-raises :class:`~centreon.errors.LakeConflictError`, so nothing resurrects a
-finished run.
+A writer checks the run's manifest after each upload, and after cancelling
+one when it aborts: once the run has been published or compensated, it
+deletes the run's staging area again, late upload and folders included (a
+closing writer raises :class:`~centreon.errors.LakeConflictError`), so nothing
+resurrects a finished run.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -55,6 +56,7 @@ __all__ = [
     "Record",
     "ShardWriter",
     "parquet_bytes",
+    "record_parts",
 ]
 
 logger = logging.getLogger(__name__)
@@ -190,15 +192,26 @@ def _converter(dataset: str, mode: Mode) -> Converter:
     return Converter(record_schema(dataset, mode))
 
 
-def parquet_bytes(
-    table: pa.Table, *, row_group_rows: int = DEFAULT_ROW_GROUP_ROWS
-) -> bytes:
-    """Encode a small table as one Parquet file in memory (the plan, tests)."""
+def parquet_bytes(tables: Sequence[pa.Table], schema: pa.Schema) -> bytes:
+    """Encode small tables as one Parquet file in memory (the plan).
+
+    Each non-empty table becomes one row group, cast to ``schema``.
+    """
     sink = pa.BufferOutputStream()
-    with pq.ParquetWriter(sink, table.schema, compression=COMPRESSION) as writer:
-        writer.write_table(table, row_group_size=row_group_rows)
+    with pq.ParquetWriter(sink, schema, compression=COMPRESSION) as writer:
+        for table in tables:
+            if table.num_rows:
+                writer.write_table(table.cast(schema), row_group_size=table.num_rows)
 
     return bytes(sink.getvalue().to_pybytes())
+
+
+async def record_parts(
+    store: LakeStore, run_id: str, label: int | str, parts: Iterable[PartInfo]
+) -> None:
+    """Record the parts a writer (shard ``label``, or the plan) staged for the run."""
+    record = {"shard": label, "parts": [p.to_dict() for p in parts]}
+    await store.put_bytes(layout.parts_record_path(run_id, label), orjson.dumps(record))
 
 
 @dataclass(slots=True)
@@ -230,11 +243,9 @@ class _DatasetStream:
         self.run = run
         self.dataset = dataset
         self.shard = shard
-        self.schema = record_schema(dataset, mode).with_metadata(
-            {
-                **(record_schema(dataset, mode).metadata or {}),
-                **_file_metadata(run, dataset),
-            }
+        schema = record_schema(dataset, mode)
+        self.schema = schema.with_metadata(
+            {**(schema.metadata or {}), **_file_metadata(run, dataset)}
         )
         self.converter = _converter(dataset, mode)
         self.folder = folder
@@ -355,6 +366,7 @@ class ShardWriter:
         self._streams: dict[str, _DatasetStream] = {}
         self._parts: list[PartInfo] = []
         self._upload: asyncio.Task[PartInfo] | None = None
+        self._uploaded = False
         self._lock = asyncio.Lock()
         self._checked = False
         self._closed = False
@@ -396,7 +408,7 @@ class ShardWriter:
                         await self._start_upload(part)
                 await self._finish_upload()
                 await self._delete_stale_parts()
-                await self._record_parts()
+                await record_parts(self.store, self.run.run_id, self.shard, self._parts)
                 await self._check_run_open(cleanup=True)
             finally:
                 self._closed = True
@@ -417,14 +429,23 @@ class ShardWriter:
         return list(self._parts)
 
     async def abort(self) -> None:
-        """Drop local work and stop uploading; staged files are compensation's job."""
+        """Drop local work and stop uploading; staged files are compensation's job.
+
+        A cancelled upload may still commit, so once the upload has ended, if
+        the run is already finished, abort deletes the run's staging area.
+        """
         self._closed = True
-        if self._upload is not None and not self._upload.done():
-            self._upload.cancel()
-            await asyncio.gather(self._upload, return_exceptions=True)
+        upload, self._upload = self._upload, None
+        if upload is not None:
+            upload.cancel()
+            await asyncio.gather(upload, return_exceptions=True)
         for stream in self._streams.values():
             stream.discard()
         self._remove_folder()
+        if self._uploaded and await self.store.exists(
+            layout.manifest_path(self.run.run_id)
+        ):
+            await self.store.delete_tree(layout.staging_root(self.run.run_id))
 
     def _ensure_open(self) -> None:
         if self._closed:
@@ -451,6 +472,7 @@ class ShardWriter:
 
     async def _start_upload(self, part: _LocalPart) -> None:
         await self._finish_upload()
+        self._uploaded = True
         self._upload = asyncio.create_task(self._upload_part(part))
 
     async def _finish_upload(self) -> None:
@@ -471,16 +493,15 @@ class ShardWriter:
     async def _check_run_open(
         self, *, cleanup: bool = False, late: PartInfo | None = None
     ) -> None:
-        """Raise LakeConflictError once the run is finished; undo what we added."""
+        """Raise LakeConflictError once the run is finished.
+
+        With ``cleanup`` or a ``late`` part, first delete the run's staging
+        area: once the run is decided, nothing in it is needed any more.
+        """
         if not await self.store.exists(layout.manifest_path(self.run.run_id)):
             return
-        doomed = [p.path for p in self._parts] if cleanup else []
-        if late is not None:
-            doomed.append(late.path)
-        if cleanup:
-            doomed.append(layout.parts_record_path(self.run.run_id, self.shard))
-        for path in doomed:
-            await self.store.delete_file(path)
+        if cleanup or late is not None:
+            await self.store.delete_tree(layout.staging_root(self.run.run_id))
 
         raise LakeConflictError(
             "the run is already published or compensated",
@@ -495,15 +516,6 @@ class ShardWriter:
                 number = layout.part_number(file.path, self.shard)
                 if number is not None and number >= written.get(dataset, 0):
                     await self.store.delete_file(file.path)
-
-    async def _record_parts(self) -> None:
-        record = {
-            "shard": self.shard,
-            "parts": [p.to_dict() for p in self._parts],
-        }
-        await self.store.put_bytes(
-            layout.parts_record_path(self.run.run_id, self.shard), orjson.dumps(record)
-        )
 
     def _remove_folder(self) -> None:
         if self._folder is not None:

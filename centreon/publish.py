@@ -8,9 +8,10 @@ parts under ``_staging/<run_id>/`` and record what they wrote. Then one of:
     2. moves each dataset's staged folder to
        ``<dataset>/snapshot_date=<date>/run_id=<id>`` -- one conditional
        rename where the backend has one, a copy otherwise;
-    3. writes ``_SUCCESS`` in each run folder;
-    4. creates ``_runs/<run_id>.json`` (status ``succeeded``) only if no
+    3. creates ``_runs/<run_id>.json`` (status ``succeeded``) only if no
        manifest exists: the manifest is the run's single point of decision;
+    4. writes ``_SUCCESS`` in each run folder, so a marker only ever stands
+       beside a run that is decided published;
     5. deletes the staging area.
 
 :func:`compensate_run`
@@ -20,14 +21,17 @@ parts under ``_staging/<run_id>/`` and record what they wrote. Then one of:
        lists and deletes again.
 
 Both are idempotent: once a manifest exists, calling either again returns it
-(compensation repeats its deletes, which is harmless, so a crash between its
-steps is repaired by calling it again). Writing the failed manifest first
-fences late writers: a :class:`~centreon.parquet.ShardWriter` checks the
-manifest after every upload and deletes what it just wrote, so an upload
-still in flight while compensation runs cannot leave anything behind, and a
-run compensated once can never look published again. If a publisher loses the
-manifest race to a compensation, it removes what it moved before returning the
-failed manifest.
+and repeats the steps after the decision (publishing writes any missing
+``_SUCCESS`` and deletes the staging area, compensation repeats its deletes),
+so a crash between steps is repaired by calling it again.
+
+Writing the failed manifest first fences late writers: a
+:class:`~centreon.parquet.ShardWriter` checks the manifest after every upload
+(and :func:`write_plan` after writing the plan) and deletes the staging
+area again, so a write still in flight while compensation runs cannot leave
+anything behind, and a run compensated once can never look published again.
+If a publisher loses the manifest race to a compensation, it removes what it
+moved before returning the failed manifest, and has written no ``_SUCCESS``.
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -48,7 +52,7 @@ from centreon import layout
 from centreon.errors import LakeConflictError, LakeError, LakeNotFoundError
 from centreon.lake.store import LakeStore
 from centreon.layout import RunRef
-from centreon.parquet import PartInfo
+from centreon.parquet import PartInfo, parquet_bytes, record_parts
 from centreon.plan import Plan, PlannedUrl, Shard
 from centreon.schemas import DATASETS, SCHEMA_VERSION, URLS_SCHEMA
 
@@ -195,27 +199,30 @@ async def list_runs(store: LakeStore) -> list[Manifest]:
     return sorted(manifests, key=lambda m: (m.snapshot_ts, m.run_id))
 
 
-async def _record_parts(
-    store: LakeStore, run: RunRef, label: int | str, parts: Iterable[PartInfo]
-) -> None:
-    record = {"shard": label, "parts": [p.to_dict() for p in parts]}
-    await store.put_bytes(
-        layout.parts_record_path(run.run_id, label), orjson.dumps(record)
-    )
-
-
-async def write_plan(store: LakeStore, run: RunRef, plan: Plan) -> PartInfo:
+async def write_plan(
+    store: LakeStore,
+    run: RunRef,
+    plan: Plan,
+    *,
+    clock: Callable[[], datetime] = _now,
+) -> PartInfo:
     """Stage the plan as the run's ``urls`` dataset: one row group per shard.
+
+    Called as soon as the plan is made, so ``clock()`` at the call is the
+    rows' ``fetched_at``.
 
     Each shard's concurrency is kept in the file's metadata so
     :func:`read_shard` can rebuild the shard from the run id and its index.
+    Raises LakeConflictError, leaving nothing staged, when the run is already
+    finished before or after the plan lands.
     """
     if await store.exists(layout.manifest_path(run.run_id)):
         raise LakeConflictError(
             "the run is already published or compensated",
             path=layout.manifest_path(run.run_id),
         )
-    tables = [_plan_table(run, shard) for shard in plan.shards]
+    planned_at = clock()
+    tables = [_plan_table(run, shard, planned_at) for shard in plan.shards]
     shards = [
         {"index": s.index, "concurrency": s.concurrency, "urls": len(s.urls)}
         for s in plan.shards
@@ -223,11 +230,18 @@ async def write_plan(store: LakeStore, run: RunRef, plan: Plan) -> PartInfo:
     schema = URLS_SCHEMA.with_metadata(
         {**(URLS_SCHEMA.metadata or {}), _PLAN_SHARDS_KEY: orjson.dumps(shards)}
     )
-    data = await asyncio.to_thread(_plan_bytes, tables, schema)
+    data = await asyncio.to_thread(parquet_bytes, tables, schema)
     path = f"{layout.staging_folder('urls', run.run_id)}/{layout.part_name('plan', 0)}"
     await store.put_bytes(path, data)
     part = PartInfo(path, "urls", sum(t.num_rows for t in tables), len(data))
-    await _record_parts(store, run, layout.PLAN_LABEL, [part])
+    await record_parts(store, run.run_id, layout.PLAN_LABEL, [part])
+    if await store.exists(layout.manifest_path(run.run_id)):
+        # The run was finished while the plan was landing: take it back.
+        await store.delete_tree(layout.staging_root(run.run_id))
+        raise LakeConflictError(
+            "the run was published or compensated while its plan was written",
+            path=layout.manifest_path(run.run_id),
+        )
     logger.info(
         "plan written",
         extra={"run_id": run.run_id, "rows": part.rows, "bytes": part.bytes},
@@ -236,7 +250,7 @@ async def write_plan(store: LakeStore, run: RunRef, plan: Plan) -> PartInfo:
     return part
 
 
-def _plan_table(run: RunRef, shard: Shard) -> pa.Table:
+def _plan_table(run: RunRef, shard: Shard, planned_at: datetime) -> pa.Table:
     urls = shard.urls
     count = len(urls)
     columns = {
@@ -250,19 +264,11 @@ def _plan_table(run: RunRef, shard: Shard) -> pa.Table:
         "shard": [shard.index] * count,
         "run_id": [run.run_id] * count,
         "snapshot_ts": [run.snapshot_ts] * count,
+        "fetched_at": [planned_at] * count,
+        "_rescued_data": [None] * count,
     }
 
     return pa.Table.from_pydict(columns, schema=URLS_SCHEMA)
-
-
-def _plan_bytes(tables: list[pa.Table], schema: pa.Schema) -> bytes:
-    sink = pa.BufferOutputStream()
-    with pq.ParquetWriter(sink, schema, compression="zstd") as writer:
-        for table in tables:
-            if table.num_rows:
-                writer.write_table(table.cast(schema), row_group_size=table.num_rows)
-
-    return bytes(sink.getvalue().to_pybytes())
 
 
 async def read_shard(store: LakeStore, run: RunRef, shard_index: int) -> Shard:
@@ -365,18 +371,20 @@ async def publish_run(
 
     ``summary`` may carry ``source_totals`` (discovery's counts), ``vanished``
     and ``timings``; everything else is kept under ``summary``. Returns the
-    existing manifest, whatever its status, when the run is already finished.
+    existing manifest, whatever its status, when the run is already finished;
+    a published run is first completed (its missing ``_SUCCESS`` markers
+    written, its leftover staging deleted), as after a crash past the claim.
     """
     existing = await read_manifest(store, run.run_id)
     if existing is not None:
+        if existing.status == "succeeded":
+            await _finish_publish(store, run, existing)
         return existing
     started = timer()
 
     try:
         parts = await _recorded_parts(store, run)
         datasets = await _move_datasets(store, run, parts)
-        for dataset in datasets:
-            await store.put_bytes(layout.success_path(dataset, run), b"")
     except LakeError:
         # A concurrent publisher or compensation moved or removed what this one
         # was reading; if it has finished, its manifest is the answer.
@@ -395,11 +403,12 @@ async def publish_run(
         clock=clock,
     )
     standing = await _claim(store, manifest)
-    if standing is not manifest:
-        if standing.status == "failed":
-            await _delete_run(store, run)
+    if standing.status == "failed":
+        await _delete_run(store, run)
         return standing
-    await store.delete_tree(layout.staging_root(run.run_id))
+    await _finish_publish(store, run, standing)
+    if standing is not manifest:
+        return standing
     logger.info(
         "run published",
         extra={
@@ -411,6 +420,15 @@ async def publish_run(
     )
 
     return manifest
+
+
+async def _finish_publish(store: LakeStore, run: RunRef, manifest: Manifest) -> None:
+    """Write each run folder's missing ``_SUCCESS``, then delete the staging area."""
+    for dataset in manifest.datasets:
+        marker = layout.success_path(dataset, run)
+        if not await store.exists(marker):
+            await store.put_bytes(marker, b"")
+    await store.delete_tree(layout.staging_root(run.run_id))
 
 
 async def _move_datasets(

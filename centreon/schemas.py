@@ -187,7 +187,7 @@ RUN_FIELDS: tuple[pa.Field, ...] = (
     pa.field("fetched_at", TIMESTAMP, nullable=False),
     _json("_rescued_data"),
 )
-"""Columns every record dataset appends after the API's fields."""
+"""Columns every dataset appends after its own fields."""
 
 
 def _schema(*fields: pa.Field | tuple[str, pa.DataType]) -> pa.Schema:
@@ -357,12 +357,14 @@ URLS_SCHEMA = pa.schema(
         pa.field("host_name", _str, nullable=False),
         pa.field("path", _str, nullable=False),
         pa.field("shard", _int, nullable=False),
-        pa.field("run_id", _str, nullable=False),
-        pa.field("snapshot_ts", TIMESTAMP, nullable=False),
+        *RUN_FIELDS,
     ],
     metadata=_VERSION,
 )
-"""``urls``: the run's plan, one row per detail URL (``path`` from the API base)."""
+"""``urls``: the run's plan, one row per detail URL (``path`` from the API base).
+
+``fetched_at`` is when the plan was made; ``_rescued_data`` is always null.
+"""
 
 
 def record_schema(dataset: str, mode: Mode = "detail") -> pa.Schema:

@@ -26,6 +26,8 @@ them, through the real azure-storage-file-datalake SDK:
   blob endpoint): ranges answered with 206 and ``Content-Range``.
 
 Errors carry ``x-ms-error-code`` and a JSON ``{"error": {...}}`` body.
+``failing_renames`` makes that many renames answer 500 after renaming, as
+when a rename's answer is lost and the client cannot tell it happened.
 Signatures are not verified; a request without a SharedKey Authorization
 header is refused with 403. Unknown operations get 400 so a test notices.
 """
@@ -90,6 +92,7 @@ class DfsServer:
         self.account = account
         self.filesystems: dict[str, dict[str, Node]] = {}
         self.operations: list[tuple[str, str, dict[str, str]]] = []
+        self.failing_renames = 0
         self.app = web.Application()
         self.app.router.add_route("*", "/{account}/{tail:.*}", self._handle)
 
@@ -234,6 +237,9 @@ class DfsServer:
         for old, moving in moved.items():
             del source_nodes[old]
             nodes[path + old[len(source) :]] = moving
+        if self.failing_renames:
+            self.failing_renames -= 1
+            raise DfsError(500, "InternalError", "renamed, but the answer is lost")
         return web.Response(status=201, headers=_node_headers(node))
 
     def _delete(self, filesystem: str, path: str, recursive: bool) -> web.Response:

@@ -7,6 +7,7 @@ Gen2 dfs test server (see tests/dfs_server.py), always through open_lake.
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -15,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from centreon.lake import LakeStore, open_lake
+from centreon.lake.local import LocalStore
 from centreon.settings import LakeSettings
 from tests.dfs_server import running_dfs_server
 
@@ -55,6 +57,17 @@ async def mirror(store: LakeStore, folder: Path) -> Path:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(await store.get_bytes(file.path))
     return folder
+
+
+def empty_folders(store: LakeStore) -> list[str]:
+    """Every empty folder of a local lake (other backends: none checked here)."""
+    if not isinstance(store, LocalStore):
+        return []
+    return sorted(
+        Path(current).relative_to(store.root).as_posix()
+        for current, folders, files in os.walk(store.root)
+        if not folders and not files and Path(current) != store.root
+    )
 
 
 async def paths(store: LakeStore) -> list[str]:

@@ -13,7 +13,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from centreon.conversion import Converter
-from centreon.schemas import HOST_DETAIL_SCHEMA, RESOURCE_SCHEMA, SERVICE_DETAIL_SCHEMA
+from centreon.schemas import (
+    HOST_DETAIL_SCHEMA,
+    RESOURCE_SCHEMA,
+    RUN_FIELDS,
+    SERVICE_DETAIL_SCHEMA,
+)
 from tests import lake_samples as samples
 
 SNAPSHOT = datetime(2024, 11, 5, 9, 15, tzinfo=UTC)
@@ -113,6 +118,45 @@ def test_converter_rescues_numbers_that_arrow_would_turn_into_integers(
         "downtimes": {"0": {"id": value}},
     }
     assert odd["status"]["name"] == "UP"
+
+
+FLOATS_SCHEMA = pa.schema(
+    [
+        ("latency", pa.float64()),
+        ("check", pa.struct([("latency", pa.float64())])),
+        ("checks", pa.list_(pa.struct([("latency", pa.float64())]))),
+        *RUN_FIELDS,
+    ]
+)
+
+
+@pytest.mark.parametrize("value", [True, False])
+def test_converter_rescues_booleans_that_arrow_would_turn_into_floats(
+    value: bool,
+) -> None:
+    """A boolean in a float field is rescued, never stored as 1.0 or 0.0.
+
+    Arrow builds a float64 from ``True`` as ``1.0``; the converter must not let
+    it, at the top level, in a struct or in a list of structs.
+    """
+    clean = {"latency": 2, "check": {"latency": 0.5}, "checks": [{"latency": 1.5}]}
+    odd = {
+        "latency": value,
+        "check": {"latency": value},
+        "checks": [{"latency": value}],
+    }
+
+    kept, rescue = convert(FLOATS_SCHEMA, clean, odd)
+
+    assert (kept["latency"], kept["_rescued_data"]) == (2.0, None)
+    assert rescue["latency"] is None
+    assert rescue["check"]["latency"] is None
+    assert rescue["checks"][0]["latency"] is None
+    assert rescued(rescue) == {
+        "latency": value,
+        "check": {"latency": value},
+        "checks": {"0": {"latency": value}},
+    }
 
 
 def test_converter_rescues_unknown_fields_at_their_place_in_the_nesting() -> None:

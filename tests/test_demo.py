@@ -30,7 +30,6 @@ def test_demo_ingests_into_the_lake_and_succeeds(demo: tuple[int, str, Path]) ->
     assert "status     succeeded" in out
     assert sorted(p.name for p in lake.iterdir()) == [
         "_runs",
-        "_staging",
         "hosts",
         "services",
         "urls",

@@ -65,6 +65,26 @@ async def test_racing_publishers_rename_each_folder_once(
     assert not any(p.startswith("centreon/_staging/") for p in published)
 
 
+async def test_move_retried_after_a_lost_answer_is_done(
+    dfs_endpoint: DfsEndpoint,
+) -> None:
+    """A rename the SDK sends again after losing its answer counts as done."""
+    async with open_lake(settings(dfs_endpoint)) as store:
+        await store.put_bytes("_staging/run-1/hosts/part.parquet", b"rows")
+        dfs_endpoint.server.failing_renames = 1
+
+        await store.move_tree("_staging/run-1/hosts", "hosts/run_id=run-1")
+
+        assert await store.get_bytes("hosts/run_id=run-1/part.parquet") == b"rows"
+        assert not await store.exists("_staging/run-1/hosts")
+    renames = [
+        path
+        for op, path, _ in dfs_endpoint.server.operations
+        if op == "rename" and path == "centreon/hosts/run_id=run-1"
+    ]
+    assert len(renames) == 2
+
+
 async def test_storage_errors_are_lake_errors_without_the_account_key(
     dfs_endpoint: DfsEndpoint,
 ) -> None:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
+import pyarrow as pa
 import pyarrow.dataset as ds
+import pyarrow.parquet as pq
 import pytest
 
 from centreon import layout
@@ -18,6 +20,7 @@ from centreon.errors import LakeConflictError, LakeError
 from centreon.lake import LakeStore
 from centreon.lake.store import LakeFile
 from centreon.parquet import ShardWriter
+from centreon.plan import Plan, PlannedUrl, Shard
 from centreon.publish import (
     Manifest,
     RunRef,
@@ -25,12 +28,33 @@ from centreon.publish import (
     list_runs,
     publish_run,
     read_manifest,
+    write_plan,
 )
 from tests import lake_samples as samples
-from tests.lake_backends import BACKENDS, mirror, open_test_lake, paths
+from tests.lake_backends import (
+    BACKENDS,
+    empty_folders,
+    mirror,
+    open_test_lake,
+    paths,
+)
 
 RUN = RunRef("run-2", datetime(2024, 11, 5, 9, 20, tzinfo=UTC))
 EARLIER = RunRef("run-1", datetime(2024, 11, 5, 9, 15, tzinfo=UTC))
+PLAN = Plan(
+    (
+        Shard(
+            0,
+            4,
+            (
+                PlannedUrl(
+                    "h1", "host", 1, None, "host-1", "host-1", "/monitoring/hosts/1", 0
+                ),
+            ),
+        ),
+    )
+)
+T = TypeVar("T")
 SUMMARY = {
     "source_totals": {"hosts": 3, "services": 6},
     "vanished": 1,
@@ -159,6 +183,7 @@ async def test_compensate_removes_everything_of_the_run(store: LakeStore) -> Non
     assert manifest.status == "failed"
     assert manifest.reason == "shard 1 failed: HTTP 503"
     assert set(await paths(store)) == kept | {layout.manifest_path(RUN.run_id)}
+    assert empty_folders(store) == []
 
 
 async def test_compensate_after_a_partial_publish_removes_published_folders(
@@ -173,6 +198,7 @@ async def test_compensate_after_a_partial_publish_removes_published_folders(
     await compensate_run(store, RUN, "publish failed")
 
     assert await paths(store) == [layout.manifest_path(RUN.run_id)]
+    assert empty_folders(store) == []
 
 
 async def test_writer_refuses_to_stage_into_a_finished_run(store: LakeStore) -> None:
@@ -193,6 +219,7 @@ async def test_compensate_twice_returns_the_first_manifest(store: LakeStore) -> 
 
     assert again == first
     assert await paths(store) == [layout.manifest_path(RUN.run_id)]
+    assert empty_folders(store) == []
 
 
 async def test_compensate_leaves_a_published_run_alone(store: LakeStore) -> None:
@@ -264,47 +291,121 @@ async def test_retried_shard_replaces_its_own_parts_only(store: LakeStore) -> No
 
 
 class GatedStore:
-    """A store that holds part uploads until released, or fails them."""
+    """A store that holds Parquet writes before their bytes land, or fails uploads.
+
+    A held write stands for one that is already committing: cancelling it
+    waits for the release, and its bytes still land.
+    """
 
     def __init__(self, inner: LakeStore, *, fail_after: int | None = None) -> None:
         self.inner = inner
         self.fail_after = fail_after
         self.uploads = 0
-        self.release = asyncio.Event()
         self.hold = fail_after is None
         self.holding = asyncio.Event()
+        self.cancelled = asyncio.Event()
+        self.release = asyncio.Event()
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
+
+    async def _land(self, write: Awaitable[T]) -> T:
+        self.holding.set()
+        landing = asyncio.ensure_future(self._after_release(write))
+        try:
+            return await asyncio.shield(landing)
+        except asyncio.CancelledError:
+            self.cancelled.set()
+            await landing
+            raise
+
+    async def _after_release(self, write: Awaitable[T]) -> T:
+        await self.release.wait()
+        return await write
 
     async def put_file(self, path: str, source: str) -> int:
         self.uploads += 1
         if self.fail_after is not None and self.uploads > self.fail_after:
             raise LakeError("upload refused", path=path)
-        size = await self.inner.put_file(path, source)
         if self.hold:
-            self.holding.set()
-            await self.release.wait()
-        return size
+            return await self._land(self.inner.put_file(path, source))
+        return await self.inner.put_file(path, source)
+
+    async def put_bytes(
+        self, path: str, data: bytes, *, overwrite: bool = True
+    ) -> None:
+        write = self.inner.put_bytes(path, data, overwrite=overwrite)
+        if self.hold and path.endswith(".parquet"):
+            return await self._land(write)
+        return await write
 
     async def list_files(self, folder: str) -> list[LakeFile]:
         return await self.inner.list_files(folder)
 
 
-async def test_upload_finishing_after_compensation_is_removed(store: LakeStore) -> None:
-    """An upload still in flight during compensation is deleted by its writer."""
+async def test_upload_landing_after_compensation_is_removed(store: LakeStore) -> None:
+    """A part that lands after compensation is deleted, and the next write refused."""
     gated = GatedStore(store)
-    writer = ShardWriter(gated, RUN, 0)
-    await writer.write(samples.fleet(2, 1))
-    closing = asyncio.create_task(writer.close())
+    writer = ShardWriter(gated, RUN, 0, part_rows=1, row_group_rows=1)
+    records = samples.fleet(2, 0)
+    await writer.write(records[:1])
     await gated.holding.wait()
 
     await compensate_run(store, RUN, "deadline passed")
     gated.release.set()
 
     with pytest.raises(LakeConflictError):
-        await closing
+        await writer.write(records[1:])
     assert await paths(store) == [layout.manifest_path(RUN.run_id)]
+    await writer.abort()
+    assert empty_folders(store) == []
+
+
+async def test_abort_removes_a_cancelled_upload_that_lands_after_compensation(
+    store: LakeStore,
+) -> None:
+    """An upload abort cancels but cannot stop is deleted once it has landed."""
+    gated = GatedStore(store)
+    writer = ShardWriter(gated, RUN, 0, part_rows=1, row_group_rows=1)
+    await writer.write(samples.fleet(1, 0))
+    await gated.holding.wait()
+    await compensate_run(store, RUN, "deadline passed")
+
+    aborting = asyncio.create_task(writer.abort())
+    await gated.cancelled.wait()
+    gated.release.set()
+    await aborting
+
+    assert await paths(store) == [layout.manifest_path(RUN.run_id)]
+    assert empty_folders(store) == []
+
+
+async def test_plan_rows_carry_the_run_columns(store: LakeStore) -> None:
+    """Plan rows hold the run id, the snapshot, when planned, and no rescued data."""
+    planned = datetime(2024, 11, 5, 9, 20, 3, tzinfo=UTC)
+
+    part = await write_plan(store, RUN, PLAN, clock=lambda: planned)
+
+    table = pq.read_table(pa.BufferReader(await store.get_bytes(part.path)))
+    assert table["run_id"].to_pylist() == [RUN.run_id]
+    assert table["snapshot_ts"].to_pylist() == [RUN.snapshot_ts]
+    assert table["fetched_at"].to_pylist() == [planned]
+    assert table["_rescued_data"].to_pylist() == [None]
+
+
+async def test_plan_landing_after_compensation_is_removed(store: LakeStore) -> None:
+    """A plan that lands after compensation is deleted with its record, and refused."""
+    gated = GatedStore(store)
+    writing = asyncio.create_task(write_plan(gated, RUN, PLAN))
+    await gated.holding.wait()
+
+    await compensate_run(store, RUN, "deadline passed")
+    gated.release.set()
+
+    with pytest.raises(LakeConflictError):
+        await writing
+    assert await paths(store) == [layout.manifest_path(RUN.run_id)]
+    assert empty_folders(store) == []
 
 
 async def test_upload_failure_mid_run_compensates_cleanly(store: LakeStore) -> None:
@@ -325,6 +426,7 @@ async def test_upload_failure_mid_run_compensates_cleanly(store: LakeStore) -> N
     await compensate_run(store, RUN, "shard 0 failed")
 
     assert await paths(store) == [layout.manifest_path(RUN.run_id)]
+    assert empty_folders(store) == []
 
 
 async def test_non_ascii_text_round_trips_through_the_lake(
@@ -359,10 +461,14 @@ async def test_schema_drift_lands_in_rescued_data_in_the_lake(
 
 
 class RacingCompensator:
-    """A store where a compensation records its verdict just before the publisher."""
+    """A store where a compensation records its verdict just before the publisher.
+
+    ``writes`` lists every path the publisher wrote through it.
+    """
 
     def __init__(self, inner: LakeStore) -> None:
         self.inner = inner
+        self.writes: list[str] = []
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
@@ -370,9 +476,65 @@ class RacingCompensator:
     async def put_bytes(
         self, path: str, data: bytes, *, overwrite: bool = True
     ) -> None:
+        self.writes.append(path)
         if path == layout.manifest_path(RUN.run_id) and not overwrite:
             await compensate_run(self.inner, RUN, "deadline passed")
         await self.inner.put_bytes(path, data, overwrite=overwrite)
+
+
+class CrashAfterClaim:
+    """A store that fails the first write or delete after the run's manifest."""
+
+    def __init__(self, inner: LakeStore) -> None:
+        self.inner = inner
+        self.claimed = False
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    def _crash_if_claimed(self, path: str) -> None:
+        if self.claimed:
+            raise LakeError("the publisher crashed", path=path)
+
+    async def put_bytes(
+        self, path: str, data: bytes, *, overwrite: bool = True
+    ) -> None:
+        self._crash_if_claimed(path)
+        await self.inner.put_bytes(path, data, overwrite=overwrite)
+        self.claimed = path == layout.manifest_path(RUN.run_id)
+
+    async def delete_tree(self, folder: str) -> None:
+        self._crash_if_claimed(folder)
+        await self.inner.delete_tree(folder)
+
+
+async def test_publish_retried_after_a_crash_past_the_claim_completes_the_run(
+    store: LakeStore,
+) -> None:
+    """A retry writes every _SUCCESS and deletes the staging left by the crash."""
+    await stage(store, RUN)
+    with pytest.raises(LakeError, match="crashed"):
+        await publish_run(CrashAfterClaim(store), RUN, SUMMARY)
+
+    manifest = await publish_run(store, RUN, SUMMARY)
+
+    files = set(await paths(store))
+    assert manifest.status == "succeeded"
+    assert {layout.success_path(name, RUN) for name in manifest.datasets} <= files
+    assert not any(p.startswith("_staging/") for p in files)
+
+
+async def test_publisher_losing_to_compensation_never_writes_success(
+    store: LakeStore,
+) -> None:
+    """A publisher that loses the manifest race writes no _SUCCESS, even briefly."""
+    await stage(store, RUN)
+    racing = RacingCompensator(store)
+
+    await publish_run(racing, RUN, SUMMARY)
+
+    assert racing.writes
+    assert not any(p.endswith("/_SUCCESS") for p in racing.writes)
 
 
 async def test_publisher_losing_to_compensation_removes_what_it_moved(
@@ -386,3 +548,4 @@ async def test_publisher_losing_to_compensation_removes_what_it_moved(
     assert result.status == "failed"
     assert result.reason == "deadline passed"
     assert await paths(store) == [layout.manifest_path(RUN.run_id)]
+    assert empty_folders(store) == []

@@ -23,11 +23,12 @@ from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
 from azure.storage.filedatalake.aio import DataLakeServiceClient, FileSystemClient
 
 from centreon import layout
-from centreon.errors import LakeError
+from centreon.errors import LakeNotFoundError
 from centreon.lake import LakeLocation, StorageCredential
 from centreon.lake.azure import (
     SDK_OPTIONS,
     azure_credential,
+    blob_name,
     lake_errors,
     quiet_sdk_logging,
 )
@@ -47,9 +48,7 @@ class AdlsStore:
         self.url = url
 
     def _name(self, path: str) -> str:
-        if not path or path.startswith("/") or ".." in path.split("/"):
-            raise LakeError("invalid lake path", path=path)
-        return self._prefix + path
+        return blob_name(self._prefix, path)
 
     def _parent(self, name: str) -> str | None:
         parent = name.rpartition("/")[0]
@@ -142,14 +141,25 @@ class AdlsStore:
                 return
 
     async def move_tree(self, source: str, destination: str) -> None:
-        """Rename ``source`` to ``destination``, refused when the destination exists."""
+        """Rename ``source`` to ``destination``, refused when the destination exists.
+
+        A missing source whose destination exists is a move already done: the
+        SDK retries a rename whose answer it lost, and the retry finds the
+        source gone.
+        """
         target = self._name(destination)
-        with lake_errors(destination, "move"):
-            await self._ensure_parent(target)
-            await self._fs.get_directory_client(self._name(source)).rename_directory(
-                f"{self._fs.file_system_name}/{target}",
-                match_condition=MatchConditions.IfMissing,
-            )
+        try:
+            with lake_errors(destination, "move"):
+                await self._ensure_parent(target)
+                await self._fs.get_directory_client(
+                    self._name(source)
+                ).rename_directory(
+                    f"{self._fs.file_system_name}/{target}",
+                    match_condition=MatchConditions.IfMissing,
+                )
+        except LakeNotFoundError:
+            if await self.exists(source) or not await self.exists(destination):
+                raise
 
 
 async def _forget(cleanup: Awaitable[Any]) -> None:

@@ -25,6 +25,7 @@ from centreon.lake import LakeLocation, StorageCredential
 from centreon.lake.azure import (
     SDK_OPTIONS,
     azure_credential,
+    blob_name,
     lake_errors,
     quiet_sdk_logging,
 )
@@ -55,9 +56,7 @@ class BlobStore:
         self.url = url
 
     def _name(self, path: str) -> str:
-        if not path or path.startswith("/") or ".." in path.split("/"):
-            raise LakeError("invalid lake path", path=path)
-        return self._prefix + path
+        return blob_name(self._prefix, path)
 
     def _folder(self, folder: str) -> str:
         return self._prefix + (f"{folder.strip('/')}/" if folder else "")
@@ -140,6 +139,7 @@ class BlobStore:
         await self._each(files, lambda f: self.delete_file(f.path))
 
     async def _copy(self, source: str, target: str) -> None:
+        # The URL carries the SAS, if any: it goes into the request and nowhere else.
         source_url = self._container.get_blob_client(self._name(source)).url
         client = self._container.get_blob_client(self._name(target))
         with lake_errors(target, "copy"):

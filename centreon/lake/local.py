@@ -51,8 +51,17 @@ class LocalStore:
         return self.root.joinpath(*parts)
 
     async def _run(self, path: str, action: Callable[[], _T]) -> _T:
+        """Run ``action`` in a thread; a cancelled caller resumes once it has ended.
+
+        A thread cannot be stopped, so a cancelled write may still land: waiting
+        for it lets the caller check the outcome after the fact.
+        """
+        work = asyncio.ensure_future(asyncio.to_thread(action))
         try:
-            return await asyncio.to_thread(action)
+            return await asyncio.shield(work)
+        except asyncio.CancelledError:
+            await asyncio.wait({work})
+            raise
         except FileNotFoundError as exc:
             raise LakeNotFoundError("no such file or folder", path=path) from exc
         except FileExistsError as exc:
@@ -121,7 +130,11 @@ class LocalStore:
         await self._run(path, lambda: self._resolve(path).unlink(missing_ok=True))
 
     async def delete_tree(self, folder: str) -> None:
-        """Delete a folder recursively, retrying while a writer adds files to it."""
+        """Delete a folder recursively, retrying while a writer adds files to it.
+
+        The folders above it that this leaves empty go too, up to the root, so
+        a deleted run leaves no empty ``snapshot_date=`` or staging folder.
+        """
         target = self._resolve(folder)
 
         def remove() -> None:
@@ -129,12 +142,13 @@ class LocalStore:
                 try:
                     shutil.rmtree(target)
                 except FileNotFoundError:
-                    return
+                    break
                 except OSError as exc:
                     if exc.errno != errno.ENOTEMPTY or attempt == _DELETE_ATTEMPTS - 1:
                         raise
                 else:
-                    return
+                    break
+            _remove_empty_parents(target, self.root)
 
         await self._run(folder, remove)
 
@@ -143,14 +157,31 @@ class LocalStore:
         src, dst = self._resolve(source), self._resolve(destination)
 
         def rename() -> None:
-            if not src.is_dir():
-                raise FileNotFoundError(errno.ENOENT, "no staged folder", str(src))
-            dst.parent.mkdir(parents=True, exist_ok=True)
-            if dst.exists():
-                raise FileExistsError(errno.EEXIST, "destination exists", str(dst))
-            os.rename(src, dst)
+            for attempt in range(2):
+                if not src.is_dir():
+                    raise FileNotFoundError(errno.ENOENT, "no staged folder", str(src))
+                dst.parent.mkdir(parents=True, exist_ok=True)
+                if dst.exists():
+                    raise FileExistsError(errno.EEXIST, "destination exists", str(dst))
+                try:
+                    os.rename(src, dst)
+                    return
+                except FileNotFoundError:
+                    # Deleting another run may remove the new, still empty parent.
+                    if attempt:
+                        raise
 
         await self._run(destination, rename)
+
+
+def _remove_empty_parents(folder: Path, root: Path) -> None:
+    for parent in folder.parents:
+        if parent == root or root not in parent.parents:
+            return
+        try:
+            parent.rmdir()
+        except OSError:
+            return
 
 
 def _temp_beside(target: Path) -> Path:

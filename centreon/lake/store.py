@@ -75,7 +75,9 @@ class LakeStore(Protocol):
     async def move_tree(self, source: str, destination: str) -> None:
         """Move every file under ``source`` to the same place under ``destination``.
 
-        Raises LakeNotFoundError when ``source`` holds nothing and
+        Raises LakeNotFoundError when ``source`` holds nothing (unless
+        ``destination`` exists, which a backend may take for a move already
+        done, as after a retried rename whose answer was lost) and
         LakeConflictError when ``destination`` already exists (backends with
         an atomic rename refuse it atomically; the others copy and may leave a
         partial destination behind on failure, which the publish protocol's
