@@ -61,6 +61,16 @@ def _failed(exc: CentreonLakeError) -> dict[str, Any]:
     return {"status": "failed", "error": f"{type(exc).__name__}: {exc}"}
 
 
+def _client_counts(client: CentreonClient) -> dict[str, int]:
+    """What the client's session cost Centreon, its sign-out included."""
+    return {
+        "requests": client.stats.requests,
+        "retries": client.stats.retries,
+        "logins": client.logins,
+        "refused": client.stats.refused,
+    }
+
+
 def _per_dataset(parts: Iterable[PartInfo]) -> tuple[dict[str, int], dict[str, int]]:
     rows = dict.fromkeys(DATASETS, 0)
     files = dict.fromkeys(DATASETS, 0)
@@ -75,6 +85,9 @@ async def plan_run(
     payload: Mapping[str, Any], *, settings: Settings | None = None
 ) -> dict[str, Any]:
     """Plan the run: its shards, their concurrency shares, and the totals.
+
+    The result also counts what planning cost Centreon (``requests``,
+    ``retries``, ``logins``, ``refused``), so the run's totals include it.
 
     Discovers every host and service, shards their detail URLs and stages the
     plan as the ``urls`` dataset (not on a dry run). In listing mode, shards
@@ -133,7 +146,7 @@ async def _plan_details(
             "service_total": inventory.service_total,
         },
         "plan": {"rows": staged.rows if staged else 0, "files": 1 if staged else 0},
-        "requests": client.stats.requests,
+        **_client_counts(client),
     }
 
 
@@ -167,7 +180,7 @@ async def _plan_listing(settings: Settings) -> dict[str, Any]:
             "service_total": plan.service_total,
         },
         "plan": {"rows": 0, "files": 0},
-        "requests": client.stats.requests,
+        **_client_counts(client),
     }
 
 

@@ -72,6 +72,8 @@ Trigger = Literal["timer", "http", "cli"]
 _TRIGGERS: tuple[Trigger, ...] = ("timer", "http", "cli")
 _MAX_FAILURES_REPORTED = 5
 _RUN_COUNTERS = ("vanished", "urls_failed", "requests", "retries", "logins", "refused")
+# What a Centreon session costs; planning reports these as the shards do.
+_CLIENT_COUNTERS = ("requests", "retries", "logins", "refused")
 
 
 class OrchestrationContext(Protocol):
@@ -170,6 +172,11 @@ class _Tally:
     def settled(self) -> int:
         return self.succeeded + self.failed
 
+    def add_planning(self, plan: Mapping[str, Any]) -> None:
+        """Count what planning cost Centreon, so the run's totals include it."""
+        for name in _CLIENT_COUNTERS:
+            self.counters[name] += _count(plan, name)
+
     def add(self, index: int, result: Any) -> None:
         """Count one settled shard; a raised or a returned failure both count."""
         error = _failure_of(result)
@@ -252,7 +259,9 @@ def ingest(context: OrchestrationContext) -> Generator[Any, Any, dict[str, Any]]
         return _finish(context, summary, "succeeded")
 
     shards = summary.pop("plan")
-    tally = yield from _fetch_all(context, run, shards, timer, deadline_at, summary)
+    tally = _Tally(total=len(shards))
+    tally.add_planning(plan)
+    yield from _fetch_all(context, run, shards, tally, timer, deadline_at, summary)
     summary.update(_tally_summary(tally, plan))
     if tally.settled < tally.total:
         summary["reason"] = "deadline"
@@ -293,8 +302,9 @@ def _plan(
 ) -> Generator[Any, Any, Mapping[str, Any] | None]:
     """Run ``plan_run`` against the deadline; None (reason set) when it failed.
 
-    The planned shards go to ``summary["plan"]`` and the totals to
-    ``summary["totals"]``.
+    The planned shards go to ``summary["plan"]``, the totals to
+    ``summary["totals"]`` and what planning cost Centreon to ``summary["requests"]``
+    and the other client counters.
     """
     started = context.current_utc_datetime
     context.set_custom_status({"phase": "planning", **run})
@@ -314,6 +324,7 @@ def _plan(
     shards = [dict(s) for s in plan.get("shards", []) if isinstance(s, Mapping)]
     summary["totals"] = dict(plan.get("totals", {}))
     summary["plan"] = shards
+    summary.update({name: _count(plan, name) for name in _CLIENT_COUNTERS})
     summary["shards"] = {
         "total": len(shards),
         "succeeded": 0,
@@ -352,17 +363,17 @@ def _fetch_all(
     context: OrchestrationContext,
     run: Mapping[str, str],
     shards: list[Mapping[str, Any]],
+    tally: _Tally,
     timer: Any,
     deadline_at: datetime,
     summary: dict[str, Any],
-) -> Generator[Any, Any, _Tally]:
-    """Fan out one ``fetch_shard`` per shard and wait until each one settles.
+) -> Generator[Any, Any, None]:
+    """Fan out one ``fetch_shard`` per shard and count each one into ``tally``.
 
     Stops early only when the deadline timer fires; the shards still pending
     then count as abandoned (``settled < total``).
     """
     started = context.current_utc_datetime
-    tally = _Tally(total=len(shards))
     pending: dict[int, Any] = {}
     for shard in shards:
         index = int(shard["index"])
@@ -396,8 +407,6 @@ def _fetch_all(
                 },
             )
     summary["durations_s"]["fetch"] = _seconds(started, context.current_utc_datetime)
-
-    return tally
 
 
 def _progress(run: Mapping[str, str], tally: _Tally) -> dict[str, Any]:

@@ -68,6 +68,21 @@ async def test_plan_run_stages_the_plan_and_returns_its_shards(
     assert staged == ["_staging"]
 
 
+@pytest.mark.parametrize("mode", ["detail", "listing"])
+async def test_plan_run_counts_what_planning_cost_centreon(
+    simulator: SimulatorFactory, tmp_path: Path, mode: str
+) -> None:
+    """plan_run returns its requests (sign-in and sign-out included) and logins."""
+    async with simulator(hosts=3, services_per_host=2) as sim:
+        settings = settings_for(sim, tmp_path, INGEST_MODE=mode)
+        result = await plan_run({**RUN, "dry_run": True}, settings=settings)
+        served = sim.counters.total_requests
+
+    assert result["requests"] == served
+    assert result["logins"] == 1
+    assert (result["retries"], result["refused"]) == (0, 0)
+
+
 async def test_plan_run_writes_nothing_on_a_dry_run(
     simulator: SimulatorFactory, tmp_path: Path
 ) -> None:

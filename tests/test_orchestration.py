@@ -28,6 +28,10 @@ PLAN = {
     ],
     "totals": {"hosts": 3, "services": 16, "urls": 19},
     "plan": {"rows": 19, "files": 1},
+    "requests": 7,
+    "retries": 1,
+    "logins": 1,
+    "refused": 2,
 }
 
 
@@ -146,7 +150,7 @@ def test_ingest_publishes_when_every_shard_succeeded() -> None:
     assert names(state)[-1] == "publish_run"
     summary = state.scheduled()[-1][1]["summary"]
     assert summary["datasets"]["services"] == {"rows": 16, "files": 2}
-    assert summary["requests"] == 21
+    assert summary["requests"] == 28
     assert "compensate_run" not in names(state)
 
 
@@ -199,6 +203,43 @@ def test_ingest_reports_success_after_publish() -> None:
         "run_id": RUN_ID,
         "status": "succeeded",
     }
+
+
+def test_ingest_counts_planning_in_the_run_totals() -> None:
+    """The summary's request counters add plan_run's to every shard's."""
+    history = started()
+    _, shard0, shard1 = fanned_out(history)
+    history.complete(shard0, shard_outcome(0, 2, 8))
+    history.complete(shard1, shard_outcome(1, 1, 8))
+    publish = history.schedule("publish_run")
+    history.next_episode()
+    history.complete(publish, {"status": "succeeded", "manifest": "_runs/x.json"})
+
+    state = replay(ingest, history)
+
+    counts = {k: state.output[k] for k in ("requests", "retries", "logins", "refused")}
+    assert counts == {"requests": 7 + 11 + 10, "retries": 5, "logins": 3, "refused": 2}
+
+
+def test_ingest_counts_planning_requests_in_progress_before_any_shard() -> None:
+    """Requests/s in custom status include planning from the first fetch on."""
+    history = started()
+    planned(history)
+
+    state = replay(ingest, history)
+
+    assert state.custom_status["requests"] == 7
+
+
+def test_ingest_counts_planning_requests_on_a_dry_run() -> None:
+    """A dry run reports what planning cost Centreon."""
+    history = started(dry_run=True)
+    planned(history)
+
+    state = replay(ingest, history)
+
+    counts = {k: state.output[k] for k in ("requests", "retries", "logins", "refused")}
+    assert counts == {"requests": 7, "retries": 1, "logins": 1, "refused": 2}
 
 
 def test_ingest_reports_progress_in_custom_status_as_shards_settle() -> None:
