@@ -29,6 +29,7 @@ from centreon.orchestration import ORCHESTRATOR, RunRequest
 from centreon.settings import IngestSettings
 
 __all__ = [
+    "MAX_BODY_BYTES",
     "RUN_ID_PREFIX",
     "DurableClient",
     "last_slot",
@@ -65,6 +66,9 @@ _WEEKDAY_NAMES = ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT")
 _WEEKDAYS = {name: number for number, name in enumerate(_WEEKDAY_NAMES)}
 _SEARCH_LIMIT = timedelta(days=31)
 _BODY_KEYS = frozenset({"dry_run"})
+# {"dry_run": false} with room to spare; a larger body is not a run request.
+MAX_BODY_BYTES = 1024
+_JSON_EXAMPLE = '{"dry_run": true}'
 
 
 class DurableClient(Protocol):
@@ -196,17 +200,35 @@ async def start_scheduled_run(
     return run_id
 
 
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    data = dict(pairs)
+    if len(data) != len(pairs):
+        raise ValueError("duplicate key")
+
+    return data
+
+
 def parse_run_body(body: bytes) -> bool:
     """Return ``dry_run`` from a ``POST /api/runs`` body (empty means false).
 
-    Raises ``ValueError`` with a one-line reason for any other body.
+    Raises ``ValueError`` with a one-line reason for any other body: larger
+    than :data:`MAX_BODY_BYTES`, not strict JSON (``NaN``, a repeated key,
+    nesting too deep to decode), or not the one accepted field.
     """
+    if len(body) > MAX_BODY_BYTES:
+        raise ValueError(f"body must be at most {MAX_BODY_BYTES} bytes")
     if not body.strip():
         return False
     try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        raise ValueError('body must be JSON, for example {"dry_run": true}') from None
+        data = json.loads(
+            body, parse_constant=_refuse_constant, object_pairs_hook=_unique_keys
+        )
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        raise ValueError(f"body must be JSON, for example {_JSON_EXAMPLE}") from None
     if not isinstance(data, dict):
         raise ValueError("body must be a JSON object")
     unknown = sorted(set(data) - _BODY_KEYS)

@@ -210,6 +210,18 @@ async def test_start_on_demand_run_treats_an_empty_body_as_a_full_run(
         ),
         pytest.param(b'{"run_id": "x"}', "unknown field 'run_id'", id="unknown-key"),
         pytest.param(b"\xff\xfe", "body must be JSON", id="not-utf8"),
+        pytest.param(b"\x80{}", "body must be JSON", id="bad-utf8-byte"),
+        pytest.param(b"[" * 1000, "body must be JSON", id="deep-array"),
+        pytest.param(b"[" * 100_000, "at most 1024 bytes", id="huge-deep-array"),
+        pytest.param(b'{"a":' * 50_000, "at most 1024 bytes", id="huge-deep-object"),
+        pytest.param(
+            b'{"dry_run": false}' + b" " * 1024, "at most 1024 bytes", id="huge"
+        ),
+        pytest.param(b'{"dry_run": NaN}', "body must be JSON", id="nan"),
+        pytest.param(b"Infinity", "body must be JSON", id="infinity"),
+        pytest.param(
+            b'{"dry_run": true, "dry_run": false}', "body must be JSON", id="dup-key"
+        ),
     ],
 )
 async def test_start_on_demand_run_answers_400_for_a_bad_body(
@@ -218,7 +230,7 @@ async def test_start_on_demand_run_answers_400_for_a_bad_body(
     body: bytes,
     reason: str,
 ) -> None:
-    """A bad body gets 400 with a one-line reason, and no run starts."""
+    """A bad or hostile body gets 400 with a one-line reason, and no run starts."""
     response = await start_on_demand_run(
         client, http_request(body), SETTINGS, NOW, lambda: "a1b2"
     )
