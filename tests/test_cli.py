@@ -267,6 +267,32 @@ def test_main_hands_simulate_to_the_simulator(
     assert "--hosts" in capsys.readouterr().out
 
 
+@pytest.mark.parametrize(
+    "schedule",
+    [
+        pytest.param("0 */x * * * *", id="letter-step"),
+        pytest.param("0 MON * * * *", id="name-in-minutes"),
+        pytest.param("0 */0 * * * *", id="zero-step"),
+    ],
+)
+def test_main_exits_2_naming_a_schedule_that_cannot_be_evaluated(
+    schedule: str,
+) -> None:
+    """A malformed INGEST_SCHEDULE is one line naming it, not a crash at firing."""
+    env = {
+        "CENTREON_URL": "https://c.example/centreon/api/latest",
+        "CENTREON_API_TOKEN": "t",
+        "LAKE_URL": "lake",
+        "INGEST_SCHEDULE": schedule,
+    }
+
+    code, _, err = run_main(["run"], env)
+
+    assert code == 2
+    assert err.startswith("centreon: error: INGEST_SCHEDULE: ")
+    assert err.count("\n") == 1
+
+
 def test_main_exits_2_for_a_malformed_lake_url() -> None:
     """A lake URL no backend understands is a configuration error, not a failed run."""
     env = {
