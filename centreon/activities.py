@@ -206,7 +206,10 @@ async def fetch_shard(
         async with open_lake(settings.lake) as store, asyncio.timeout(remaining):
             outcome, parts = await _fetch_into(store, run, index, payload, settings)
     except TimeoutError:
-        logger.warning("shard stopped at the deadline", extra={"shard": index})
+        logger.warning(
+            "shard stopped at the deadline",
+            extra={"run_id": run.run_id, "shard": index},
+        )
         return {"shard": index, "status": "failed", "error": "deadline passed"}
     except CentreonLakeError as exc:
         return {"shard": index, **_failed(exc)}

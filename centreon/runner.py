@@ -53,6 +53,14 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def _run_fields(payload: Any) -> dict[str, Any]:
+    """The run id and shard an activity's payload names, for its log lines."""
+    if not isinstance(payload, Mapping):
+        return {}
+
+    return {key: payload[key] for key in ("run_id", "shard") if key in payload}
+
+
 class _State(Enum):
     RUNNING = 0
     SUCCEEDED = 1
@@ -129,7 +137,11 @@ class _ActivityTask(LocalTask):
                     return
                 logger.warning(
                     "activity retried",
-                    extra={"endpoint": self.name, "attempt": attempt},
+                    extra={
+                        "endpoint": self.name,
+                        "attempt": attempt,
+                        **_run_fields(self.payload),
+                    },
                 )
                 await context._sleep(
                     self.retry.first_retry_interval_in_milliseconds / 1000

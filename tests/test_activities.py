@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -139,6 +140,21 @@ async def test_fetch_shard_stops_at_the_deadline(
         outcome = await fetch_shard(fetch_input(0, past), settings=settings)
 
     assert outcome == {"shard": 0, "status": "failed", "error": "deadline passed"}
+
+
+async def test_fetch_shard_logs_the_deadline_stop_with_run_and_shard(
+    simulator: SimulatorFactory, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The deadline warning names the run and the shard."""
+    async with simulator(hosts=2) as sim:
+        settings = settings_for(sim, tmp_path)
+        await plan_run({**RUN, "dry_run": False}, settings=settings)
+        past = datetime.now(UTC) - timedelta(seconds=1)
+        with caplog.at_level(logging.WARNING, logger="centreon.activities"):
+            await fetch_shard(fetch_input(1, past), settings=settings)
+
+    stops = [r for r in caplog.records if r.message == "shard stopped at the deadline"]
+    assert [(r.run_id, r.shard) for r in stops] == [(RUN["run_id"], 1)]
 
 
 async def test_fetch_shard_returns_a_failure_for_a_failing_resource(
