@@ -17,7 +17,7 @@ import asyncio
 import functools
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -29,7 +29,15 @@ from centreon.fetch import fetch_shard as fetch_shard_urls
 from centreon.lake import LakeStore, open_lake
 from centreon.layout import RunRef, manifest_path
 from centreon.listing import ListingShard, fetch_listing_shard, plan_listing
-from centreon.orchestration import COMPENSATE_RUN, FETCH_SHARD, PLAN_RUN, PUBLISH_RUN
+from centreon.orchestration import (
+    COMPENSATE_RUN,
+    FETCH_SHARD,
+    PLAN_RUN,
+    PUBLISH_RUN,
+    RUN_DATASETS,
+    SHARD_DATASETS,
+    Activity,
+)
 from centreon.parquet import PartInfo, ShardWriter
 from centreon.plan import Plan, plan_shards
 from centreon.publish import compensate_run as compensate_staged_run
@@ -39,7 +47,6 @@ from centreon.settings import Settings
 from centreon.telemetry import record_run, record_shard
 
 __all__ = [
-    "Activity",
     "activities_for",
     "compensate_run",
     "fetch_shard",
@@ -48,9 +55,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
-
-Activity = Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]
-DATASETS = ("hosts", "services")
 
 
 def _utc_now() -> datetime:
@@ -72,8 +76,8 @@ def _client_counts(client: CentreonClient) -> dict[str, int]:
 
 
 def _per_dataset(parts: Iterable[PartInfo]) -> tuple[dict[str, int], dict[str, int]]:
-    rows = dict.fromkeys(DATASETS, 0)
-    files = dict.fromkeys(DATASETS, 0)
+    rows = dict.fromkeys(SHARD_DATASETS, 0)
+    files = dict.fromkeys(SHARD_DATASETS, 0)
     for part in parts:
         rows[part.dataset] = rows.get(part.dataset, 0) + part.rows
         files[part.dataset] = files.get(part.dataset, 0) + 1
@@ -278,7 +282,7 @@ async def publish_run(
             "rows": int(manifest.datasets.get(name, {}).get("rows", 0)),
             "files": len(manifest.datasets.get(name, {}).get("files", [])),
         }
-        for name in (*DATASETS, "urls")
+        for name in RUN_DATASETS
     }
     record_run(summary, manifest.status)
     if manifest.status != "succeeded":

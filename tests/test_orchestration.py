@@ -429,6 +429,12 @@ def test_ingest_plans_only_on_a_dry_run() -> None:
     assert state.output["dry_run"] is True
     assert state.output["totals"] == PLAN["totals"]
     assert [s["index"] for s in state.output["plan"]] == [0, 1]
+    assert state.output["shards"] == {
+        "total": 2,
+        "succeeded": 0,
+        "failed": 0,
+        "abandoned": 0,
+    }
     assert state.timers()[0]["isCanceled"] is True
 
 
