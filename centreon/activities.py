@@ -44,7 +44,7 @@ from centreon.publish import compensate_run as compensate_staged_run
 from centreon.publish import publish_run as publish_staged_run
 from centreon.publish import read_shard, write_plan
 from centreon.settings import Settings
-from centreon.telemetry import record_run, record_shard
+from centreon.telemetry import ShardStatus, record_run, record_shard
 
 __all__ = [
     "activities_for",
@@ -200,12 +200,16 @@ async def fetch_shard(
     ``payload["listing"]``). It stops by itself at
     ``payload["deadline_ts"]``, so a shard the orchestrator abandoned does not
     keep writing. A failed shard leaves what it staged for compensation.
+    Every shard emits its metrics, tagged with how it ended (``succeeded``,
+    ``failed`` or ``deadline``).
     """
     settings = settings or Settings.from_env()
     run = RunRef.from_dict(dict(payload))
     index = int(payload["shard"])
     deadline = datetime.fromisoformat(str(payload["deadline_ts"]))
-    remaining = max(0.0, (deadline - now()).total_seconds())
+    started = now()
+    remaining = max(0.0, (deadline - started).total_seconds())
+    status: ShardStatus
     try:
         async with open_lake(settings.lake) as store, asyncio.timeout(remaining):
             outcome, parts = await _fetch_into(store, run, index, payload, settings)
@@ -214,13 +218,17 @@ async def fetch_shard(
             "shard stopped at the deadline",
             extra={"run_id": run.run_id, "shard": index},
         )
-        return {"shard": index, "status": "failed", "error": "deadline passed"}
+        result = {"shard": index, "status": "failed", "error": "deadline passed"}
+        status = "deadline"
     except CentreonLakeError as exc:
-        return {"shard": index, **_failed(exc)}
-
-    rows, files = _per_dataset(parts)
-    result = {**outcome.to_dict(), "rows": rows, "files": files}
-    record_shard(run.run_id, result)
+        result = {"shard": index, **_failed(exc)}
+        status = "failed"
+    else:
+        rows, files = _per_dataset(parts)
+        result = {**outcome.to_dict(), "rows": rows, "files": files}
+        status = outcome.status
+    elapsed = (now() - started).total_seconds()
+    record_shard(result, status=status, duration_s=elapsed)
 
     return result
 
@@ -268,7 +276,11 @@ def _manifest_summary(summary: Mapping[str, Any]) -> dict[str, Any]:
 async def publish_run(
     payload: Mapping[str, Any], *, settings: Settings | None = None
 ) -> dict[str, Any]:
-    """Publish the staged run (idempotent); return the manifest's datasets."""
+    """Publish the staged run (idempotent); return the manifest's datasets.
+
+    A published run's metrics are recorded here; a run found already failed
+    is left to the compensation that follows, so each run records once.
+    """
     settings = settings or Settings.from_env()
     run = RunRef.from_dict(dict(payload))
     summary = dict(payload.get("summary", {}))
@@ -284,9 +296,10 @@ async def publish_run(
         }
         for name in RUN_DATASETS
     }
-    record_run(summary, manifest.status)
     if manifest.status != "succeeded":
+        # Compensation follows and records the failed run.
         return {"status": "failed", "error": f"the run was already {manifest.status}"}
+    record_run({**summary, "datasets": datasets}, "succeeded")
 
     return {
         "status": "succeeded",
