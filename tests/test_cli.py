@@ -6,6 +6,7 @@ import asyncio
 import io
 import json
 import os
+import re
 import sys
 import uuid
 from collections.abc import Iterator
@@ -61,10 +62,10 @@ def parquet_files(lake: Path) -> list[Path]:
 async def test_run_ingests_the_simulator_into_a_local_lake(
     simulator: SimulatorFactory, tmp_path: Path
 ) -> None:
-    """run --json exits 0 and prints one JSON summary with every resource's row."""
+    """run --json prints only the JSON summary on stdout, plain progress on stderr."""
     lake = tmp_path / "lake"
     async with simulator(hosts=8, services_per_host=4) as sim:
-        code, out, _ = await cli(centreon_env(sim, str(lake)), "run", "--json")
+        code, out, err = await cli(centreon_env(sim, str(lake)), "run", "--json")
         served = sim.counters.total_requests
 
     summary = json.loads(out)
@@ -74,6 +75,8 @@ async def test_run_ingests_the_simulator_into_a_local_lake(
     assert summary["datasets"]["hosts"]["rows"] == 8
     assert summary["datasets"]["services"]["rows"] == 32
     assert summary["requests"] == served
+    assert "\r" not in err
+    assert re.match(r"done  shards (\d+)/\1  rows 40  ", err.splitlines()[-1])
     assert (lake / summary["manifest"]).exists()
     assert {p.relative_to(lake).parts[0] for p in parquet_files(lake)} == {
         "hosts",
