@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from azure.durable_functions.models.ReplaySchema import ReplaySchema
 
 from centreon.orchestration import ingest, parse_run_request
 from tests.durable_history import History, Replay, replay
@@ -55,10 +56,15 @@ def shard_outcome(
     }
 
 
-def started(dry_run: bool = False) -> History:
-    return History(
-        RUN_ID, {"dry_run": dry_run, "trigger": "timer", "deadline_s": 270}, T0
-    )
+# Every replay schema the SDK speaks: from V2 on, fan-outs nest as compound actions.
+SCHEMAS = pytest.mark.parametrize(
+    "schema", [pytest.param(s.value, id=f"schema-{s.name}") for s in ReplaySchema]
+)
+
+
+def started(dry_run: bool = False, schema: int = ReplaySchema.V1.value) -> History:
+    request = {"dry_run": dry_run, "trigger": "timer", "deadline_s": 270}
+    return History(RUN_ID, request, T0, schema_version=schema)
 
 
 def planned(history: History) -> tuple[int, int, int]:
@@ -85,9 +91,10 @@ def names(state: Replay) -> list[str]:
     return [name for name, _ in state.scheduled()]
 
 
-def test_ingest_schedules_plan_and_deadline_timer_first() -> None:
+@SCHEMAS
+def test_ingest_schedules_plan_and_deadline_timer_first(schema: int) -> None:
     """The first episode asks for plan_run and a timer at the run's deadline."""
-    state = replay(ingest, started())
+    state = replay(ingest, started(schema=schema))
 
     assert names(state) == ["plan_run"]
     assert state.scheduled()[0][1] == {
@@ -99,9 +106,10 @@ def test_ingest_schedules_plan_and_deadline_timer_first() -> None:
     assert not state.is_done
 
 
-def test_ingest_fans_out_one_fetch_per_shard_after_planning() -> None:
+@SCHEMAS
+def test_ingest_fans_out_one_fetch_per_shard_after_planning(schema: int) -> None:
     """Each planned shard gets one fetch_shard with its index, share and deadline."""
-    history = started()
+    history = started(schema=schema)
     planned(history)
 
     state = replay(ingest, history)
@@ -138,9 +146,10 @@ def test_ingest_forwards_a_listing_shard_to_its_fetch() -> None:
     )
 
 
-def test_ingest_publishes_when_every_shard_succeeded() -> None:
+@SCHEMAS
+def test_ingest_publishes_when_every_shard_succeeded(schema: int) -> None:
     """With both shards succeeded, publish_run is scheduled with the run's counts."""
-    history = started()
+    history = started(schema=schema)
     _, shard0, shard1 = fanned_out(history)
     history.complete(shard1, shard_outcome(1, 1, 8))
     history.complete(shard0, shard_outcome(0, 2, 8))
@@ -154,9 +163,12 @@ def test_ingest_publishes_when_every_shard_succeeded() -> None:
     assert "compensate_run" not in names(state)
 
 
-def test_ingest_cancels_the_deadline_timer_once_every_shard_settled() -> None:
+@SCHEMAS
+def test_ingest_cancels_the_deadline_timer_once_every_shard_settled(
+    schema: int,
+) -> None:
     """Once every shard settled in time, the deadline timer is cancelled."""
-    history = started()
+    history = started(schema=schema)
     _, shard0, shard1 = fanned_out(history)
     history.complete(shard0, shard_outcome(0, 2, 8))
     history.complete(shard1, shard_outcome(1, 1, 8))
@@ -166,9 +178,10 @@ def test_ingest_cancels_the_deadline_timer_once_every_shard_settled() -> None:
     assert state.timers()[0]["isCanceled"] is True
 
 
-def test_ingest_reports_success_after_publish() -> None:
+@SCHEMAS
+def test_ingest_reports_success_after_publish(schema: int) -> None:
     """A published run ends done, succeeded, with the manifest's datasets."""
-    history = started()
+    history = started(schema=schema)
     _, shard0, shard1 = fanned_out(history)
     history.complete(shard0, shard_outcome(0, 2, 8))
     history.complete(shard1, shard_outcome(1, 1, 8))
@@ -205,9 +218,10 @@ def test_ingest_reports_success_after_publish() -> None:
     }
 
 
-def test_ingest_counts_planning_in_the_run_totals() -> None:
+@SCHEMAS
+def test_ingest_counts_planning_in_the_run_totals(schema: int) -> None:
     """The summary's request counters add plan_run's to every shard's."""
-    history = started()
+    history = started(schema=schema)
     _, shard0, shard1 = fanned_out(history)
     history.complete(shard0, shard_outcome(0, 2, 8))
     history.complete(shard1, shard_outcome(1, 1, 8))
@@ -256,9 +270,10 @@ def test_ingest_reports_progress_in_custom_status_as_shards_settle() -> None:
     assert state.custom_status["rows"] == 9
 
 
-def test_ingest_waits_for_running_shards_when_one_shard_failed() -> None:
+@SCHEMAS
+def test_ingest_waits_for_running_shards_when_one_shard_failed(schema: int) -> None:
     """A shard failing for good schedules nothing while another is still running."""
-    history = started()
+    history = started(schema=schema)
     _, shard0, _ = fanned_out(history)
     history.fail_with_retries(shard0, "fetch_shard", 3, "worker lost")
 
@@ -353,9 +368,10 @@ def test_ingest_compensates_when_publish_fails(settle_publish: Any) -> None:
     assert state.scheduled()[-1][1]["reason"] == "publish failed: lake refused"
 
 
-def test_ingest_compensates_at_once_when_the_deadline_passes() -> None:
+@SCHEMAS
+def test_ingest_compensates_at_once_when_the_deadline_passes(schema: int) -> None:
     """The deadline timer firing with a shard pending schedules compensation."""
-    history = started()
+    history = started(schema=schema)
     timer, _, shard1 = fanned_out(history)
     history.complete(shard1, shard_outcome(1, 1, 8))
     history.next_episode(timedelta(seconds=268))
@@ -416,9 +432,10 @@ def test_ingest_compensates_when_planning_fails() -> None:
     assert state.scheduled()[-1][1]["reason"].startswith("plan failed: LoginError")
 
 
-def test_ingest_plans_only_on_a_dry_run() -> None:
+@SCHEMAS
+def test_ingest_plans_only_on_a_dry_run(schema: int) -> None:
     """A dry run finishes after planning, with the plan and no fetch or publish."""
-    history = started(dry_run=True)
+    history = started(dry_run=True, schema=schema)
     planned(history)
 
     state = replay(ingest, history)
