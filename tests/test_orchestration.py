@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -254,6 +255,61 @@ def test_ingest_counts_planning_requests_on_a_dry_run() -> None:
 
     counts = {k: state.output[k] for k in ("requests", "retries", "logins", "refused")}
     assert counts == {"requests": 7, "retries": 1, "logins": 1, "refused": 2}
+
+
+def orchestration_log(caplog: pytest.LogCaptureFixture) -> list[tuple[str, Any]]:
+    return [
+        (r.message, getattr(r, "shard", None))
+        for r in caplog.records
+        if r.name == "centreon.orchestration"
+    ]
+
+
+@SCHEMAS
+def test_ingest_logs_the_run_start_in_its_first_episode(
+    schema: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The first episode, not a replay, logs that the run started."""
+    with caplog.at_level(logging.INFO, logger="centreon.orchestration"):
+        replay(ingest, started(schema=schema))
+
+    assert orchestration_log(caplog) == [("run started", None)]
+
+
+@SCHEMAS
+def test_ingest_logs_nothing_of_what_it_replays(
+    schema: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Replayed episodes stay silent; only the shard settled in the new one logs."""
+    history = started(schema=schema)
+    _, shard0, shard1 = fanned_out(history)
+    history.complete(shard0, shard_outcome(0, 2, 8))
+    history.next_episode()
+    history.complete(shard1, shard_outcome(1, 1, 8))
+
+    with caplog.at_level(logging.INFO, logger="centreon.orchestration"):
+        replay(ingest, history)
+
+    assert orchestration_log(caplog) == [("shard settled", 1)]
+
+
+@SCHEMAS
+def test_ingest_logs_the_run_finish_once_when_it_ends(
+    schema: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The episode that ends the run logs its finish, and nothing replayed."""
+    history = started(schema=schema)
+    _, shard0, shard1 = fanned_out(history)
+    history.complete(shard0, shard_outcome(0, 2, 8))
+    history.complete(shard1, shard_outcome(1, 1, 8))
+    publish = history.schedule("publish_run")
+    history.next_episode()
+    history.complete(publish, {"status": "succeeded", "manifest": "_runs/x.json"})
+
+    with caplog.at_level(logging.INFO, logger="centreon.orchestration"):
+        replay(ingest, history)
+
+    assert orchestration_log(caplog) == [("run finished", None)]
 
 
 def test_ingest_reports_progress_in_custom_status_as_shards_settle() -> None:
