@@ -22,29 +22,24 @@ __all__ = ["EARLY_FIRING_TOLERANCE", "Schedule"]
 
 EARLY_FIRING_TOLERANCE = timedelta(seconds=30)
 
-_MONTHS = {
-    name: number
-    for number, name in enumerate(
-        (
-            "JAN",
-            "FEB",
-            "MAR",
-            "APR",
-            "MAY",
-            "JUN",
-            "JUL",
-            "AUG",
-            "SEP",
-            "OCT",
-            "NOV",
-            "DEC",
-        ),
-        1,
-    )
-}
+_MONTH_NAMES = [
+    "JAN",
+    "FEB",
+    "MAR",
+    "APR",
+    "MAY",
+    "JUN",
+    "JUL",
+    "AUG",
+    "SEP",
+    "OCT",
+    "NOV",
+    "DEC",
+]
+_MONTHS = {name: number for number, name in enumerate(_MONTH_NAMES, 1)}
 _WEEKDAYS = {
     name: number
-    for number, name in enumerate(("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"))
+    for number, name in enumerate(["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"])
 }
 _NO_NAMES: Mapping[str, int] = {}
 _SEARCH_LIMIT = timedelta(days=31)
@@ -134,11 +129,9 @@ class Schedule:
         minute = moment.replace(second=0, microsecond=0)
         while moment - minute <= _SEARCH_LIMIT:
             if self._fires_within(minute):
-                fitting = [
-                    s for s in self.seconds if minute.replace(second=s) <= moment
-                ]
-                if fitting:
-                    return minute.replace(second=max(fitting))
+                due = [s for s in self.seconds if minute.replace(second=s) <= moment]
+                if due:
+                    return minute.replace(second=max(due))
             minute -= _MINUTE
 
         return None
