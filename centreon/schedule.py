@@ -47,8 +47,8 @@ _MINUTE = timedelta(minutes=1)
 
 
 def _value(text: str, field: str, low: int, high: int, names: Mapping[str, int]) -> int:
-    if text in names:
-        return names[text]
+    if text.upper() in names:
+        return names[text.upper()]
     if not text.isascii() or not text.isdigit():
         raise ValueError(f"{field} field: {text!r} is not a number")
     value = int(text)
@@ -63,7 +63,7 @@ def _field(
 ) -> frozenset[int]:
     """Expand one field into the values it matches; ValueError if malformed."""
     values: set[int] = set()
-    for part in spec.upper().split(","):
+    for part in spec.split(","):
         base, slash, step_text = part.partition("/")
         step = _value(step_text, field, 1, high, _NO_NAMES) if slash else 1
         if base == "*":
@@ -98,8 +98,7 @@ class Schedule:
         fields = text.split()
         if len(fields) != 6:
             raise ValueError(
-                "needs six fields (second minute hour day month weekday), "
-                f"got {len(fields)}"
+                f"has {len(fields)} fields, needs second minute hour day month weekday"
             )
         second, minute, hour, day, month, weekday = fields
 

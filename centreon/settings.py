@@ -218,7 +218,7 @@ def _parse_schedule(raw: str) -> str:
     except ValueError as exc:
         raise ConfigError(
             "INGEST_SCHEDULE",
-            f"must be a six-field NCRONTAB expression: {exc}, got {raw!r}",
+            f"{raw!r} is not a six-field NCRONTAB expression: {exc}",
         ) from None
 
     return raw

@@ -114,8 +114,8 @@ def test_parse_accepts_names_steps_and_sunday_as_seven() -> None:
 @pytest.mark.parametrize(
     ("text", "reason"),
     [
-        pytest.param("*/5 * * * *", "six fields", id="five-fields"),
-        pytest.param("0 */x * * * *", "minute field: 'X' is not a number", id="step"),
+        pytest.param("*/5 * * * *", "has 5 fields, needs second", id="five-fields"),
+        pytest.param("0 */x * * * *", "minute field: 'x' is not a number", id="step"),
         pytest.param("0 MON * * * *", "minute field: 'MON' is not a number", id="name"),
         pytest.param("0 0 * * FOO *", "month field: 'FOO'", id="bad-month-name"),
         pytest.param("0 */0 * * * *", "minute field: 0 is outside", id="step-zero"),
