@@ -17,7 +17,7 @@ import asyncio
 import functools
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -29,17 +29,24 @@ from centreon.fetch import fetch_shard as fetch_shard_urls
 from centreon.lake import LakeStore, open_lake
 from centreon.layout import RunRef, manifest_path
 from centreon.listing import ListingShard, fetch_listing_shard, plan_listing
-from centreon.orchestration import COMPENSATE_RUN, FETCH_SHARD, PLAN_RUN, PUBLISH_RUN
+from centreon.orchestration import (
+    COMPENSATE_RUN,
+    FETCH_SHARD,
+    PLAN_RUN,
+    PUBLISH_RUN,
+    RUN_DATASETS,
+    SHARD_DATASETS,
+    Activity,
+)
 from centreon.parquet import PartInfo, ShardWriter
 from centreon.plan import Plan, plan_shards
 from centreon.publish import compensate_run as compensate_staged_run
 from centreon.publish import publish_run as publish_staged_run
 from centreon.publish import read_shard, write_plan
 from centreon.settings import Settings
-from centreon.telemetry import record_run, record_shard
+from centreon.telemetry import ShardStatus, record_run, record_shard
 
 __all__ = [
-    "Activity",
     "activities_for",
     "compensate_run",
     "fetch_shard",
@@ -48,9 +55,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
-
-Activity = Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]
-DATASETS = ("hosts", "services")
 
 
 def _utc_now() -> datetime:
@@ -61,9 +65,19 @@ def _failed(exc: CentreonLakeError) -> dict[str, Any]:
     return {"status": "failed", "error": f"{type(exc).__name__}: {exc}"}
 
 
+def _client_counts(client: CentreonClient) -> dict[str, int]:
+    """What the client's session cost Centreon, its sign-out included."""
+    return {
+        "requests": client.stats.requests,
+        "retries": client.stats.retries,
+        "logins": client.logins,
+        "refused": client.stats.refused,
+    }
+
+
 def _per_dataset(parts: Iterable[PartInfo]) -> tuple[dict[str, int], dict[str, int]]:
-    rows = dict.fromkeys(DATASETS, 0)
-    files = dict.fromkeys(DATASETS, 0)
+    rows = dict.fromkeys(SHARD_DATASETS, 0)
+    files = dict.fromkeys(SHARD_DATASETS, 0)
     for part in parts:
         rows[part.dataset] = rows.get(part.dataset, 0) + part.rows
         files[part.dataset] = files.get(part.dataset, 0) + 1
@@ -75,6 +89,9 @@ async def plan_run(
     payload: Mapping[str, Any], *, settings: Settings | None = None
 ) -> dict[str, Any]:
     """Plan the run: its shards, their concurrency shares, and the totals.
+
+    The result also counts what planning cost Centreon (``requests``,
+    ``retries``, ``logins``, ``refused``), so the run's totals include it.
 
     Discovers every host and service, shards their detail URLs and stages the
     plan as the ``urls`` dataset (not on a dry run). In listing mode, shards
@@ -133,7 +150,7 @@ async def _plan_details(
             "service_total": inventory.service_total,
         },
         "plan": {"rows": staged.rows if staged else 0, "files": 1 if staged else 0},
-        "requests": client.stats.requests,
+        **_client_counts(client),
     }
 
 
@@ -167,7 +184,7 @@ async def _plan_listing(settings: Settings) -> dict[str, Any]:
             "service_total": plan.service_total,
         },
         "plan": {"rows": 0, "files": 0},
-        "requests": client.stats.requests,
+        **_client_counts(client),
     }
 
 
@@ -183,24 +200,35 @@ async def fetch_shard(
     ``payload["listing"]``). It stops by itself at
     ``payload["deadline_ts"]``, so a shard the orchestrator abandoned does not
     keep writing. A failed shard leaves what it staged for compensation.
+    Every shard emits its metrics, tagged with how it ended (``succeeded``,
+    ``failed`` or ``deadline``).
     """
     settings = settings or Settings.from_env()
     run = RunRef.from_dict(dict(payload))
     index = int(payload["shard"])
     deadline = datetime.fromisoformat(str(payload["deadline_ts"]))
-    remaining = max(0.0, (deadline - now()).total_seconds())
+    started = now()
+    remaining = max(0.0, (deadline - started).total_seconds())
+    status: ShardStatus
     try:
         async with open_lake(settings.lake) as store, asyncio.timeout(remaining):
             outcome, parts = await _fetch_into(store, run, index, payload, settings)
     except TimeoutError:
-        logger.warning("shard stopped at the deadline", extra={"shard": index})
-        return {"shard": index, "status": "failed", "error": "deadline passed"}
+        logger.warning(
+            "shard stopped at the deadline",
+            extra={"run_id": run.run_id, "shard": index},
+        )
+        result = {"shard": index, "status": "failed", "error": "deadline passed"}
+        status = "deadline"
     except CentreonLakeError as exc:
-        return {"shard": index, **_failed(exc)}
-
-    rows, files = _per_dataset(parts)
-    result = {**outcome.to_dict(), "rows": rows, "files": files}
-    record_shard(run.run_id, result)
+        result = {"shard": index, **_failed(exc)}
+        status = "failed"
+    else:
+        rows, files = _per_dataset(parts)
+        result = {**outcome.to_dict(), "rows": rows, "files": files}
+        status = outcome.status
+    elapsed = (now() - started).total_seconds()
+    record_shard(result, status=status, duration_s=elapsed)
 
     return result
 
@@ -248,7 +276,11 @@ def _manifest_summary(summary: Mapping[str, Any]) -> dict[str, Any]:
 async def publish_run(
     payload: Mapping[str, Any], *, settings: Settings | None = None
 ) -> dict[str, Any]:
-    """Publish the staged run (idempotent); return the manifest's datasets."""
+    """Publish the staged run (idempotent); return the manifest's datasets.
+
+    A published run's metrics are recorded here; a run found already failed
+    is left to the compensation that follows, so each run records once.
+    """
     settings = settings or Settings.from_env()
     run = RunRef.from_dict(dict(payload))
     summary = dict(payload.get("summary", {}))
@@ -262,11 +294,12 @@ async def publish_run(
             "rows": int(manifest.datasets.get(name, {}).get("rows", 0)),
             "files": len(manifest.datasets.get(name, {}).get("files", [])),
         }
-        for name in (*DATASETS, "urls")
+        for name in RUN_DATASETS
     }
-    record_run(summary, manifest.status)
     if manifest.status != "succeeded":
+        # Compensation follows and records the failed run.
         return {"status": "failed", "error": f"the run was already {manifest.status}"}
+    record_run({**summary, "datasets": datasets}, "succeeded")
 
     return {
         "status": "succeeded",

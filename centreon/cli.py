@@ -1,11 +1,12 @@
 """``python -m centreon``: run an ingestion, try the demo, or serve the simulator.
 
 ``run`` reads the same settings as the function app (``CENTREON_*``,
-``LAKE_URL``, ``INGEST_*``); flags override them. It shows a live progress line
-on stderr while it runs (when stderr is a terminal), then a summary table on
-stdout, or with ``--json`` only the JSON summary. Exit codes: 0 the run
-succeeded, 1 it failed (and was compensated), 2 bad usage or configuration
-(one line on stderr naming the variable).
+``LAKE_URL``, ``INGEST_*``); flags override them. It shows progress on stderr
+while it runs (a live line on a terminal, else a plain line every ten seconds
+and a last one), then a summary table on stdout, or with ``--json`` only the
+JSON summary. Exit codes: 0 the run succeeded, 1 it failed (and was
+compensated), 2 bad usage or configuration (one line on stderr naming the
+variable).
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Generator, Mapping
+from collections.abc import Awaitable, Callable, Generator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol
@@ -33,16 +33,19 @@ from centreon.settings import DEFAULT_DEADLINE_S
 
 __all__ = [
     "COMPENSATE_RUN",
-    "DATASETS",
     "FETCH_SHARD",
     "ORCHESTRATOR",
     "PLAN_RUN",
     "PUBLISH_RUN",
+    "RUN_DATASETS",
     "RUN_ID_PATTERN",
+    "SHARD_DATASETS",
     "SHARD_RETRY",
     "STEP_RETRY",
+    "Activity",
     "OrchestrationContext",
     "RunRequest",
+    "count_of",
     "ingest",
     "parse_run_request",
 ]
@@ -55,7 +58,9 @@ FETCH_SHARD = "fetch_shard"
 PUBLISH_RUN = "publish_run"
 COMPENSATE_RUN = "compensate_run"
 
-DATASETS = ("hosts", "services", "urls")
+# A shard writes the records; the run adds the plan of URLs it fetched them by.
+SHARD_DATASETS = ("hosts", "services")
+RUN_DATASETS = (*SHARD_DATASETS, "urls")
 COUNTERS = ("ok", "vanished", "failed", "requests", "retries", "logins", "refused")
 
 # Infrastructure failures only (a worker lost, an unexpected exception): the
@@ -67,11 +72,16 @@ STEP_RETRY = RetryOptions(
     first_retry_interval_in_milliseconds=2_000, max_number_of_attempts=3
 )
 
+Activity = Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]
+"""An activity as the orchestration calls it: a JSON-safe dict in, one out."""
+
 RUN_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 Trigger = Literal["timer", "http", "cli"]
 _TRIGGERS: tuple[Trigger, ...] = ("timer", "http", "cli")
 _MAX_FAILURES_REPORTED = 5
 _RUN_COUNTERS = ("vanished", "urls_failed", "requests", "retries", "logins", "refused")
+# What a Centreon session costs; planning reports these as the shards do.
+_CLIENT_COUNTERS = ("requests", "retries", "logins", "refused")
 
 
 class OrchestrationContext(Protocol):
@@ -161,14 +171,23 @@ class _Tally:
     total: int
     succeeded: int = 0
     failed: int = 0
-    rows: dict[str, int] = field(default_factory=lambda: dict.fromkeys(DATASETS, 0))
-    files: dict[str, int] = field(default_factory=lambda: dict.fromkeys(DATASETS, 0))
+    rows: dict[str, int] = field(
+        default_factory=lambda: dict.fromkeys(SHARD_DATASETS, 0)
+    )
+    files: dict[str, int] = field(
+        default_factory=lambda: dict.fromkeys(SHARD_DATASETS, 0)
+    )
     counters: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNTERS, 0))
     failures: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def settled(self) -> int:
         return self.succeeded + self.failed
+
+    def add_planning(self, plan: Mapping[str, Any]) -> None:
+        """Count what planning cost Centreon, so the run's totals include it."""
+        for name in _CLIENT_COUNTERS:
+            self.counters[name] += count_of(plan, name)
 
     def add(self, index: int, result: Any) -> None:
         """Count one settled shard; a raised or a returned failure both count."""
@@ -180,15 +199,17 @@ class _Tally:
         else:
             self.succeeded += 1
         if isinstance(result, Mapping):
-            for name in DATASETS:
-                self.rows[name] += _count(result.get("rows"), name)
-                self.files[name] += _count(result.get("files"), name)
+            for name in SHARD_DATASETS:
+                self.rows[name] += count_of(result.get("rows"), name)
+                self.files[name] += count_of(result.get("files"), name)
             for name in COUNTERS:
-                self.counters[name] += _count(result, name)
+                self.counters[name] += count_of(result, name)
 
 
-def _count(source: Any, key: str) -> int:
+def count_of(source: Any, key: str) -> int:
+    """``source[key]`` when ``source`` is a mapping with an int there, else 0."""
     value = source.get(key, 0) if isinstance(source, Mapping) else 0
+
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
@@ -249,10 +270,19 @@ def ingest(context: OrchestrationContext) -> Generator[Any, Any, dict[str, Any]]
         return (yield from _compensate(context, summary, timer))
     if request.dry_run:
         _cancel(timer)
+        planned = len(summary["plan"])
+        summary["shards"] = {
+            "total": planned,
+            "succeeded": 0,
+            "failed": 0,
+            "abandoned": 0,
+        }
         return _finish(context, summary, "succeeded")
 
     shards = summary.pop("plan")
-    tally = yield from _fetch_all(context, run, shards, timer, deadline_at, summary)
+    tally = _Tally(total=len(shards))
+    tally.add_planning(plan)
+    yield from _fetch_all(context, run, shards, tally, timer, deadline_at, summary)
     summary.update(_tally_summary(tally, plan))
     if tally.settled < tally.total:
         summary["reason"] = "deadline"
@@ -293,8 +323,9 @@ def _plan(
 ) -> Generator[Any, Any, Mapping[str, Any] | None]:
     """Run ``plan_run`` against the deadline; None (reason set) when it failed.
 
-    The planned shards go to ``summary["plan"]`` and the totals to
-    ``summary["totals"]``.
+    The planned shards go to ``summary["plan"]``, the totals to
+    ``summary["totals"]`` and what planning cost Centreon to ``summary["requests"]``
+    and the other client counters.
     """
     started = context.current_utc_datetime
     context.set_custom_status({"phase": "planning", **run})
@@ -314,12 +345,7 @@ def _plan(
     shards = [dict(s) for s in plan.get("shards", []) if isinstance(s, Mapping)]
     summary["totals"] = dict(plan.get("totals", {}))
     summary["plan"] = shards
-    summary["shards"] = {
-        "total": len(shards),
-        "succeeded": 0,
-        "failed": 0,
-        "abandoned": 0,
-    }
+    summary.update({name: count_of(plan, name) for name in _CLIENT_COUNTERS})
 
     return plan
 
@@ -352,17 +378,17 @@ def _fetch_all(
     context: OrchestrationContext,
     run: Mapping[str, str],
     shards: list[Mapping[str, Any]],
+    tally: _Tally,
     timer: Any,
     deadline_at: datetime,
     summary: dict[str, Any],
-) -> Generator[Any, Any, _Tally]:
-    """Fan out one ``fetch_shard`` per shard and wait until each one settles.
+) -> Generator[Any, Any, None]:
+    """Fan out one ``fetch_shard`` per shard and count each one into ``tally``.
 
     Stops early only when the deadline timer fires; the shards still pending
     then count as abandoned (``settled < total``).
     """
     started = context.current_utc_datetime
-    tally = _Tally(total=len(shards))
     pending: dict[int, Any] = {}
     for shard in shards:
         index = int(shard["index"])
@@ -397,8 +423,6 @@ def _fetch_all(
             )
     summary["durations_s"]["fetch"] = _seconds(started, context.current_utc_datetime)
 
-    return tally
-
 
 def _progress(run: Mapping[str, str], tally: _Tally) -> dict[str, Any]:
     return {
@@ -406,27 +430,33 @@ def _progress(run: Mapping[str, str], tally: _Tally) -> dict[str, Any]:
         "shards_done": tally.settled,
         "shards_total": tally.total,
         "shards_failed": tally.failed,
-        "rows": tally.rows["hosts"] + tally.rows["services"],
+        "rows": sum(tally.rows.values()),
         "requests": tally.counters["requests"],
     }
 
 
+def _shard_counts(tally: _Tally) -> dict[str, int]:
+    return {
+        "total": tally.total,
+        "succeeded": tally.succeeded,
+        "failed": tally.failed,
+        "abandoned": tally.total - tally.settled,
+    }
+
+
 def _tally_summary(tally: _Tally, plan: Mapping[str, Any]) -> dict[str, Any]:
-    plan_rows = _count(plan.get("plan"), "rows")
-    plan_files = _count(plan.get("plan"), "files")
+    staged = plan.get("plan")
     datasets = {
         name: {"rows": tally.rows[name], "files": tally.files[name]}
-        for name in DATASETS
+        for name in SHARD_DATASETS
     }
-    datasets["urls"] = {"rows": plan_rows, "files": plan_files}
+    datasets["urls"] = {
+        "rows": count_of(staged, "rows"),
+        "files": count_of(staged, "files"),
+    }
 
     return {
-        "shards": {
-            "total": tally.total,
-            "succeeded": tally.succeeded,
-            "failed": tally.failed,
-            "abandoned": tally.total - tally.settled,
-        },
+        "shards": _shard_counts(tally),
         "datasets": datasets,
         "vanished": tally.counters["vanished"],
         "urls_failed": tally.counters["failed"],

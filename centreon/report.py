@@ -1,4 +1,4 @@
-"""How a run reads on a terminal: a live progress line and a summary table."""
+"""How a run reads on stderr: progress while it runs, then a summary table."""
 
 from __future__ import annotations
 
@@ -7,15 +7,20 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TextIO
 
-__all__ = ["Progress", "print_summary"]
+__all__ = ["PLAIN_INTERVAL_S", "Progress", "print_summary"]
+
+PLAIN_INTERVAL_S = 10.0
 
 
 class Progress:
-    """A live line on a terminal: phase, shards settled, rows, requests/s, time.
+    """Progress of a run: phase, shards settled, rows, requests/s, time.
 
-    Call it with each custom status; use it as ``async with`` to redraw the line
-    every ``interval`` seconds in between (so the clock moves while shards
-    run) and to end the line on exit. Off a terminal it stays silent.
+    Call it with each custom status; use it as ``async with`` so the line is
+    redrawn every ``interval`` seconds in between (the clock moves while
+    shards run). On a terminal it is one live line, ended on exit. Anywhere
+    else (a log file, CI) it writes plain lines, one at most every
+    ``plain_interval`` seconds of ``clock``, and always a last one on exit.
+    A status without shard counts (a later phase) keeps the last ones shown.
     """
 
     def __init__(
@@ -24,27 +29,28 @@ class Progress:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         interval: float = 1.0,
+        plain_interval: float = PLAIN_INTERVAL_S,
     ) -> None:
         self.stream = stream
         self.clock = clock
         self.sleep = sleep
         self.interval = interval
+        self.plain_interval = plain_interval
         self.started = clock()
         self.live = stream.isatty()
         self.status: Mapping[str, Any] = {}
         self.drawn = False
+        self._written_at: float | None = None
         self._ticker: asyncio.Task[None] | None = None
 
     def __call__(self, status: Any) -> None:
         if isinstance(status, Mapping):
-            self.status = status
+            self.status = {**self.status, **status}
             self.draw()
 
-    def draw(self) -> None:
-        """Redraw the line from the last status."""
-        if not self.live or not self.status:
-            return
-        elapsed = max(self.clock() - self.started, 1e-9)
+    def line(self, now: float) -> str:
+        """The progress line for the last status at ``now``, without line control."""
+        elapsed = max(now - self.started, 1e-9)
         status = self.status
         parts = [str(status.get("phase", ""))]
         if "shards_total" in status:
@@ -52,9 +58,24 @@ class Progress:
             parts.append(f"rows {status.get('rows', 0):,}")
             parts.append(f"{status.get('requests', 0) / elapsed:,.0f} req/s")
         parts.append(f"{elapsed:.0f} s")
-        self.stream.write("\r\x1b[2K" + "  ".join(parts))
+
+        return "  ".join(parts)
+
+    def draw(self) -> None:
+        """Redraw the live line, or write a plain one if one is due."""
+        if not self.status:
+            return
+        now = self.clock()
+        if self.live:
+            self.stream.write("\r\x1b[2K" + self.line(now))
+            self.drawn = True
+        elif self._written_at is None or now - self._written_at >= self.plain_interval:
+            self._write_plain(now)
         self.stream.flush()
-        self.drawn = True
+
+    def _write_plain(self, now: float) -> None:
+        self.stream.write(self.line(now) + "\n")
+        self._written_at = now
 
     async def _tick(self) -> None:
         while True:
@@ -62,8 +83,7 @@ class Progress:
             self.draw()
 
     async def __aenter__(self) -> Progress:
-        if self.live:
-            self._ticker = asyncio.create_task(self._tick())
+        self._ticker = asyncio.create_task(self._tick())
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
@@ -72,7 +92,9 @@ class Progress:
             await asyncio.gather(self._ticker, return_exceptions=True)
         if self.drawn:
             self.stream.write("\n")
-            self.stream.flush()
+        elif not self.live and self.status:
+            self._write_plain(self.clock())
+        self.stream.flush()
 
 
 def print_summary(summary: Mapping[str, Any], stream: TextIO) -> None:

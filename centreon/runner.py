@@ -29,10 +29,9 @@ from typing import Any
 
 from azure.durable_functions import RetryOptions
 
-from centreon.orchestration import OrchestrationContext, ingest
+from centreon.orchestration import Activity, OrchestrationContext, ingest
 
 __all__ = [
-    "Activity",
     "LocalContext",
     "LocalTask",
     "StatusListener",
@@ -43,7 +42,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-Activity = Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]
 StatusListener = Callable[[Any], None]
 Orchestrator = Callable[[OrchestrationContext], Generator[Any, Any, Any]]
 _UUID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_OID, "centreon-lake local runner")
@@ -51,6 +49,14 @@ _UUID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_OID, "centreon-lake local runner")
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def _run_fields(payload: Any) -> dict[str, Any]:
+    """The run id and shard an activity's payload names, for its log lines."""
+    if not isinstance(payload, Mapping):
+        return {}
+
+    return {key: payload[key] for key in ("run_id", "shard") if key in payload}
 
 
 class _State(Enum):
@@ -120,16 +126,19 @@ class _ActivityTask(LocalTask):
             try:
                 payload = json.loads(json.dumps(self.payload))
                 result = json.loads(json.dumps(await activity(payload)))
-            except (
-                Exception
-            ) as exc:  # the runtime turns any activity error into TaskFailed
+            # The runtime turns any activity error into TaskFailed.
+            except Exception as exc:
                 error = Exception(f"Activity function '{self.name}' failed: {exc!r}")
                 if attempt == attempts or self.retry is None:
                     self._settle(error, failed=True)
                     return
                 logger.warning(
                     "activity retried",
-                    extra={"endpoint": self.name, "attempt": attempt},
+                    extra={
+                        "endpoint": self.name,
+                        "attempt": attempt,
+                        **_run_fields(self.payload),
+                    },
                 )
                 await context._sleep(
                     self.retry.first_retry_interval_in_milliseconds / 1000
@@ -190,9 +199,13 @@ class _WhenAny(_Compound):
 class _WhenAll(_Compound):
     def __init__(self, children: Sequence[LocalTask]) -> None:
         super().__init__(children)
-        self._child_settled(self)
+        self._decide()
 
     def _child_settled(self, child: LocalTask) -> None:
+        self._decide()
+
+    def _decide(self) -> None:
+        """Settle once the children already settled decide the outcome."""
         failed = [c for c in self.children if c.is_faulted]
         if failed:
             self._settle(failed[0].result, failed=True)

@@ -21,6 +21,7 @@ from typing import Literal
 from urllib.parse import urlsplit
 
 from centreon.errors import ConfigError
+from centreon.schedule import Schedule
 
 __all__ = [
     "DEFAULT_DEADLINE_S",
@@ -45,7 +46,6 @@ DEFAULT_BATCH_SIZE = 500
 IngestMode = Literal["detail", "listing"]
 
 _API_VERSION_SEGMENT = re.compile(r"^(latest|beta|v\d+(\.\d+)?)$")
-_NCRONTAB_FIELD = re.compile(r"^[0-9A-Za-z*/,\-]+$")
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off"})
 
@@ -213,13 +213,13 @@ class LakeSettings:
 
 
 def _parse_schedule(raw: str) -> str:
-    fields = raw.split()
-    if len(fields) != 6 or not all(_NCRONTAB_FIELD.match(f) for f in fields):
+    try:
+        Schedule.parse(raw)
+    except ValueError as exc:
         raise ConfigError(
             "INGEST_SCHEDULE",
-            "must be an NCRONTAB expression with six fields "
-            f"(second minute hour day month weekday), got {raw!r}",
-        )
+            f"{raw!r} is not a six-field NCRONTAB expression: {exc}",
+        ) from None
 
     return raw
 

@@ -10,7 +10,8 @@ The Functions host brings its own handler, so the app only calls
 OpenTelemetry when a connection string is given. :func:`record_shard` and
 :func:`record_run` emit per-shard and per-run metrics (rows, requests,
 retries, duration) through the OpenTelemetry API; with nothing configured that
-API does nothing.
+API does nothing. Metric attributes are bounded (shard index, status,
+dataset): the run id, one value per run, stays in the logs.
 """
 
 from __future__ import annotations
@@ -24,9 +25,12 @@ from typing import Any, Literal, TextIO
 
 from opentelemetry import metrics
 
+from centreon.orchestration import SHARD_DATASETS, count_of
+
 __all__ = [
     "JsonFormatter",
     "LogfmtFormatter",
+    "ShardStatus",
     "configure_azure_monitor",
     "configure_logging",
     "quiet_azure_sdk",
@@ -35,6 +39,7 @@ __all__ = [
 ]
 
 LogFormat = Literal["logfmt", "json"]
+ShardStatus = Literal["succeeded", "failed", "deadline"]
 
 # Attributes every LogRecord has; anything else on a record came from `extra`.
 _STANDARD = frozenset(
@@ -48,6 +53,15 @@ _requests = _meter.create_counter("centreon.requests", description="Centreon req
 _retries = _meter.create_counter("centreon.retries", description="retried requests")
 _shard_seconds = _meter.create_histogram("centreon.shard.duration", unit="s")
 _run_seconds = _meter.create_histogram("centreon.run.duration", unit="s")
+_run_rows = _meter.create_histogram(
+    "centreon.run.rows", unit="{row}", description="rows of a run, by dataset"
+)
+_run_requests = _meter.create_histogram(
+    "centreon.run.requests", description="Centreon requests of a run"
+)
+_run_retries = _meter.create_histogram(
+    "centreon.run.retries", description="retried requests of a run"
+)
 
 
 def _fields(record: logging.LogRecord) -> dict[str, Any]:
@@ -136,30 +150,43 @@ def configure_azure_monitor(connection_string: str | None) -> bool:
     return True
 
 
-def _count(source: Mapping[str, Any], key: str) -> int:
-    value = source.get(key, 0)
-    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+def record_shard(
+    outcome: Mapping[str, Any], *, status: ShardStatus, duration_s: float
+) -> None:
+    """Emit one shard's metrics, whatever became of it, tagged shard and status.
 
-
-def record_shard(run_id: str, outcome: Mapping[str, Any]) -> None:
-    """Emit one shard's metrics: rows, requests, retries and duration."""
+    The duration always; rows, requests and retries when the outcome counts
+    them (a shard stopped at the deadline or by a lake error has none).
+    """
     attributes: dict[str, str | int] = {
-        "run_id": run_id,
-        "shard": _count(outcome, "shard"),
+        "shard": count_of(outcome, "shard"),
+        "status": status,
     }
-    rows = outcome.get("rows", {})
+    rows = outcome.get("rows")
     if isinstance(rows, Mapping):
-        for dataset in ("hosts", "services"):
-            _rows.add(_count(rows, dataset), {**attributes, "dataset": dataset})
-    _requests.add(_count(outcome, "requests"), attributes)
-    _retries.add(_count(outcome, "retries"), attributes)
-    duration = outcome.get("duration_s")
-    if isinstance(duration, int | float):
-        _shard_seconds.record(float(duration), attributes)
+        for dataset in SHARD_DATASETS:
+            _rows.add(count_of(rows, dataset), {**attributes, "dataset": dataset})
+    for key, counter in (("requests", _requests), ("retries", _retries)):
+        if key in outcome:
+            counter.add(count_of(outcome, key), attributes)
+    _shard_seconds.record(duration_s, attributes)
 
 
 def record_run(summary: Mapping[str, Any], status: str) -> None:
-    """Emit one run's duration, tagged with its status."""
-    duration = summary.get("durations_s", {})
-    total = sum(v for v in duration.values() if isinstance(v, int | float))
-    _run_seconds.record(float(total), {"status": status})
+    """Emit one run's metrics, tagged with its status; call it once per run.
+
+    Rows by dataset, requests, retries and the duration of its steps, each as
+    one observation of a histogram, so runs can be counted and compared.
+    """
+    attributes = {"status": status}
+    datasets = summary.get("datasets")
+    if isinstance(datasets, Mapping):
+        for dataset, entry in datasets.items():
+            rows = count_of(entry, "rows")
+            _run_rows.record(rows, {**attributes, "dataset": str(dataset)})
+    _run_requests.record(count_of(summary, "requests"), attributes)
+    _run_retries.record(count_of(summary, "retries"), attributes)
+    durations = summary.get("durations_s")
+    steps = durations.values() if isinstance(durations, Mapping) else ()
+    total = sum(v for v in steps if isinstance(v, int | float))
+    _run_seconds.record(float(total), attributes)

@@ -19,19 +19,20 @@ import json
 import logging
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 import azure.durable_functions as df
 import azure.functions as func
 
 from centreon.orchestration import ORCHESTRATOR, RunRequest
+from centreon.schedule import Schedule
 from centreon.settings import IngestSettings
 
 __all__ = [
+    "MAX_BODY_BYTES",
     "RUN_ID_PREFIX",
     "DurableClient",
-    "last_slot",
     "on_demand_run_id",
     "parse_run_body",
     "slot_run_id",
@@ -46,25 +47,11 @@ ACTIVE_STATUSES = (
     df.OrchestrationRuntimeStatus.Running,
     df.OrchestrationRuntimeStatus.Pending,
 )
-_MONTH_NAMES = (
-    "JAN",
-    "FEB",
-    "MAR",
-    "APR",
-    "MAY",
-    "JUN",
-    "JUL",
-    "AUG",
-    "SEP",
-    "OCT",
-    "NOV",
-    "DEC",
-)
-_MONTHS = {name: number for number, name in enumerate(_MONTH_NAMES, 1)}
-_WEEKDAY_NAMES = ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT")
-_WEEKDAYS = {name: number for number, name in enumerate(_WEEKDAY_NAMES)}
-_SEARCH_LIMIT = timedelta(days=31)
+_ACTIVE_NAMES = frozenset(status.value for status in ACTIVE_STATUSES)
 _BODY_KEYS = frozenset({"dry_run"})
+# {"dry_run": false} with room to spare; a larger body is not a run request.
+MAX_BODY_BYTES = 1024
+_JSON_EXAMPLE = '{"dry_run": true}'
 
 
 class DurableClient(Protocol):
@@ -92,59 +79,6 @@ class DurableClient(Protocol):
     ) -> func.HttpResponse: ...
 
 
-def _number(text: str, names: dict[str, int]) -> int:
-    return names[text] if text in names else int(text)
-
-
-def _values(spec: str, low: int, high: int, names: dict[str, int]) -> frozenset[int]:
-    """Expand one NCRONTAB field (``*``, ``a-b``, ``a,b``, ``*/n``, names)."""
-    values: set[int] = set()
-    for part in spec.upper().split(","):
-        base, _, step_text = part.partition("/")
-        step = int(step_text) if step_text else 1
-        if base == "*":
-            start, end = low, high
-        else:
-            first, _, last = base.partition("-")
-            start = _number(first, names)
-            end = _number(last, names) if last else (high if step_text else start)
-        values.update(range(start, end + 1, step))
-
-    return frozenset(v for v in values if low <= v <= high)
-
-
-def last_slot(schedule: str, now: datetime) -> datetime:
-    """Return the latest time at or before ``now`` that ``schedule`` fires.
-
-    ``schedule`` is a six-field NCRONTAB expression (second minute hour day
-    month weekday). A schedule that fires less than monthly falls back to
-    ``now`` truncated to the minute.
-    """
-    second, minute, hour, day, month, weekday = schedule.split()
-    seconds = _values(second, 0, 59, {})
-    minutes = _values(minute, 0, 59, {})
-    hours = _values(hour, 0, 23, {})
-    days = _values(day, 1, 31, {})
-    months = _values(month, 1, 12, _MONTHS)
-    weekdays = {d % 7 for d in _values(weekday, 0, 7, _WEEKDAYS)}
-    now = now.astimezone(UTC).replace(microsecond=0)
-    candidate = now.replace(second=0)
-    while now - candidate <= _SEARCH_LIMIT:
-        if (
-            candidate.minute in minutes
-            and candidate.hour in hours
-            and candidate.day in days
-            and candidate.month in months
-            and candidate.isoweekday() % 7 in weekdays
-        ):
-            fitting = [s for s in seconds if candidate.replace(second=s) <= now]
-            if fitting:
-                return candidate.replace(second=max(fitting))
-        candidate -= timedelta(minutes=1)
-
-    return now.replace(second=0)
-
-
 def slot_run_id(slot: datetime) -> str:
     """Name a scheduled run after its slot: ``ingest-YYYYMMDDTHHMM[SS]Z``."""
     pattern = "%Y%m%dT%H%MZ" if slot.second == 0 else "%Y%m%dT%H%M%SZ"
@@ -168,12 +102,14 @@ def _status_name(status: Any) -> str | None:
 async def start_scheduled_run(
     client: DurableClient, settings: IngestSettings, now: datetime
 ) -> str | None:
-    """Start the run of the slot ``now`` falls in; return its id, or None if skipped.
+    """Start the run of the slot firing ``now`` is for; return its id, or None.
 
-    Skips when the slot's run already exists (a second firing) or when an
-    earlier run is still running or pending.
+    The slot is the schedule's occurrence nearest ``now`` (see
+    :meth:`centreon.schedule.Schedule.slot`). Skips when the slot's run already
+    exists (a second firing, even one racing this one) or when an earlier run
+    is still running or pending.
     """
-    run_id = slot_run_id(last_slot(settings.schedule, now))
+    run_id = slot_run_id(Schedule.parse(settings.schedule).slot(now))
     existing = await client.get_status(run_id)
     if _status_name(existing) is not None:
         logger.info("slot already started", extra={"run_id": run_id})
@@ -190,23 +126,54 @@ async def start_scheduled_run(
         return None
 
     request = RunRequest(run_id, False, "timer", settings.deadline_s)
-    await client.start_new(ORCHESTRATOR, run_id, request.to_input())
+    try:
+        await client.start_new(ORCHESTRATOR, run_id, request.to_input())
+    except Exception:
+        # A concurrent firing started the instance since the checks above: the
+        # extension answers 409 (host.json keeps running instances) and the SDK
+        # raises a bare Exception for it, so the instance's status tells.
+        holder = await client.get_status(run_id)
+        if _status_name(holder) not in _ACTIVE_NAMES:
+            raise
+        logger.info(
+            "slot already started",
+            extra={"run_id": run_id, "existing_run_id": holder.instance_id},
+        )
+        return None
     logger.info("run scheduled", extra={"run_id": run_id})
 
     return run_id
 
 
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    data = dict(pairs)
+    if len(data) != len(pairs):
+        raise ValueError("duplicate key")
+
+    return data
+
+
 def parse_run_body(body: bytes) -> bool:
     """Return ``dry_run`` from a ``POST /api/runs`` body (empty means false).
 
-    Raises ``ValueError`` with a one-line reason for any other body.
+    Raises ``ValueError`` with a one-line reason for any other body: larger
+    than :data:`MAX_BODY_BYTES`, not strict JSON (``NaN``, a repeated key,
+    nesting too deep to decode), or not the one accepted field.
     """
+    if len(body) > MAX_BODY_BYTES:
+        raise ValueError(f"body must be at most {MAX_BODY_BYTES} bytes")
     if not body.strip():
         return False
     try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        raise ValueError('body must be JSON, for example {"dry_run": true}') from None
+        data = json.loads(
+            body, parse_constant=_refuse_constant, object_pairs_hook=_unique_keys
+        )
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        raise ValueError(f"body must be JSON, for example {_JSON_EXAMPLE}") from None
     if not isinstance(data, dict):
         raise ValueError("body must be a JSON object")
     unknown = sorted(set(data) - _BODY_KEYS)

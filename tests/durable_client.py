@@ -4,6 +4,9 @@
 a client binding like the one the Functions host passes, with its two HTTP
 calls to the extension answered by an :class:`Extension`: instances by id,
 status queries by runtime status and id prefix, and starts that are recorded.
+Like the extension under ``overridableExistingInstanceStates:
+NonRunningStates``, a start for an instance that is pending or running is
+refused with 409 and the extension's error body.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ RPC = "http://127.0.0.1:17071/durabletask/"
 ORIGIN = "http://localhost:7071"
 HUB = "centreonlake"
 WEBHOOKS = f"{ORIGIN}/runtime/webhooks/durabletask"
+RUNNING_STATES = frozenset({"Pending", "Running", "Suspended"})
 INSTANCE = f"{WEBHOOKS}/instances/INSTANCEID"
 KEYS = f"taskHub={HUB}&connection=Storage&code=k"
 BINDING = {
@@ -46,6 +50,11 @@ class Extension:
     def __init__(self) -> None:
         self.instances: dict[str, dict[str, Any]] = {}
         self.started: list[tuple[str, Any]] = []
+        self.racing: dict[str, str] = {}
+
+    def race(self, instance_id: str, status: str) -> None:
+        """Have another caller create ``instance_id`` just before the next start."""
+        self.racing[instance_id] = status
 
     def add(self, instance_id: str, status: str) -> None:
         self.instances[instance_id] = {
@@ -77,6 +86,14 @@ class Extension:
     async def post(self, url: str, data: Any, *args: Any) -> list[Any]:
         path = urlsplit(url).path.removeprefix(urlsplit(RPC).path)
         _, _function, instance_id = path.split("/")
+        if instance_id in self.racing:
+            self.add(instance_id, self.racing.pop(instance_id))
+        status = self.instances.get(instance_id, {}).get("runtimeStatus")
+        if status in RUNNING_STATES:
+            message = (
+                f"An Orchestration instance with the status {status} already exists."
+            )
+            return [409, {"Message": message}]
         self.started.append((instance_id, json.loads(data)))
         self.add(instance_id, "Pending")
 

@@ -8,6 +8,11 @@ result is the state the worker would return to the extension: the actions
 scheduled so far, whether the orchestration is done, its output and custom
 status.
 
+``schema_version`` is the replay schema the extension offers
+(``upperSchemaVersion``): under V1 the state holds one list of actions per
+episode, from V2 on a single list in which a fan-out is one compound action
+nesting its tasks; :meth:`Replay.scheduled` and :meth:`Replay.timers` read both.
+
 Event ids follow the runtime's rule: every scheduled task and every timer takes
 the next sequence number, in the order the orchestrator asked for them (a
 retried activity takes one for its retry timer and one for each new attempt).
@@ -16,7 +21,7 @@ retried activity takes one for its retry timer and one for each new attempt).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -41,25 +46,30 @@ class Replay:
     custom_status: Any
     error: str | None = None
 
-    @property
-    def last_actions(self) -> list[dict[str, Any]]:
-        """The actions scheduled by the newest episode (flattened)."""
-        return self.actions[-1] if self.actions else []
-
     def scheduled(self) -> list[tuple[str, Any]]:
         """Every activity ever scheduled, as ``(name, input)`` in order."""
         return [
             (action["functionName"], _decode(action.get("input")))
-            for group in self.actions
-            for action in group
+            for action in self._leaves()
             if "functionName" in action
         ]
 
     def timers(self) -> list[dict[str, Any]]:
         """Every timer action ever scheduled (``fireAt``, ``isCanceled``)."""
-        return [
-            action for group in self.actions for action in group if "fireAt" in action
-        ]
+        return [action for action in self._leaves() if "fireAt" in action]
+
+    def _leaves(self) -> Iterator[dict[str, Any]]:
+        for group in self.actions:
+            yield from _flatten(group)
+
+
+def _flatten(actions: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """The actions in order, each compound one (schema V2 on) replaced by its own."""
+    for action in actions:
+        if "compoundActions" in action:
+            yield from _flatten(action["compoundActions"])
+        else:
+            yield action
 
 
 def _decode(raw: Any) -> Any:
@@ -74,6 +84,7 @@ class History:
     input: Any
     start: datetime
     name: str = "ingest"
+    schema_version: int = 0
     events: list[dict[str, Any]] = field(default_factory=list)
     now: datetime = field(init=False)
     _event_id: int = field(default=0, init=False)
@@ -190,7 +201,7 @@ class History:
                 "isReplaying": last_start > 1,
                 "parentInstanceId": None,
                 "input": json.dumps(self.input),
-                "upperSchemaVersion": 0,
+                "upperSchemaVersion": self.schema_version,
             }
         )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from centreon.activities import (
 )
 from centreon.settings import Settings
 from centreon.simulator import FaultConfig, Simulator
+from tests.metric_reader import Recorded
 from tests.simulator_fixtures import SimulatorFactory
 
 SNAPSHOT = datetime(2026, 12, 3, 19, 0, tzinfo=UTC)
@@ -66,6 +68,21 @@ async def test_plan_run_stages_the_plan_and_returns_its_shards(
     assert result["plan"] == {"rows": 24, "files": 1}
     staged = [p.relative_to(tmp_path).parts[0] for p in parquet_files(tmp_path)]
     assert staged == ["_staging"]
+
+
+@pytest.mark.parametrize("mode", ["detail", "listing"])
+async def test_plan_run_counts_what_planning_cost_centreon(
+    simulator: SimulatorFactory, tmp_path: Path, mode: str
+) -> None:
+    """plan_run returns its requests (sign-in and sign-out included) and logins."""
+    async with simulator(hosts=3, services_per_host=2) as sim:
+        settings = settings_for(sim, tmp_path, INGEST_MODE=mode)
+        result = await plan_run({**RUN, "dry_run": True}, settings=settings)
+        served = sim.counters.total_requests
+
+    assert result["requests"] == served
+    assert result["logins"] == 1
+    assert (result["retries"], result["refused"]) == (0, 0)
 
 
 async def test_plan_run_writes_nothing_on_a_dry_run(
@@ -126,6 +143,50 @@ async def test_fetch_shard_stops_at_the_deadline(
     assert outcome == {"shard": 0, "status": "failed", "error": "deadline passed"}
 
 
+async def test_fetch_shard_logs_the_deadline_stop_with_run_and_shard(
+    simulator: SimulatorFactory, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The deadline warning names the run and the shard."""
+    async with simulator(hosts=2) as sim:
+        settings = settings_for(sim, tmp_path)
+        await plan_run({**RUN, "dry_run": False}, settings=settings)
+        past = datetime.now(UTC) - timedelta(seconds=1)
+        with caplog.at_level(logging.WARNING, logger="centreon.activities"):
+            await fetch_shard(fetch_input(1, past), settings=settings)
+
+    stops = [r for r in caplog.records if r.message == "shard stopped at the deadline"]
+    assert [(r.run_id, r.shard) for r in stops] == [(RUN["run_id"], 1)]
+
+
+@pytest.mark.parametrize(
+    ("staged", "deadline", "status"),
+    [
+        pytest.param(True, timedelta(seconds=-1), "deadline", id="deadline"),
+        pytest.param(False, timedelta(minutes=5), "failed", id="no-staged-plan"),
+        pytest.param(True, timedelta(minutes=5), "succeeded", id="fetched"),
+    ],
+)
+async def test_fetch_shard_emits_shard_metrics_tagged_with_its_status(
+    simulator: SimulatorFactory,
+    tmp_path: Path,
+    staged: bool,
+    deadline: timedelta,
+    status: str,
+) -> None:
+    """Every shard, stopped or failed too, emits its duration tagged with status."""
+    async with simulator(hosts=2) as sim:
+        settings = settings_for(sim, tmp_path, INGEST_MAX_SHARDS="1")
+        if staged:
+            await plan_run({**RUN, "dry_run": False}, settings=settings)
+        recorded = Recorded()
+        await fetch_shard(
+            fetch_input(0, datetime.now(UTC) + deadline), settings=settings
+        )
+
+    durations = recorded.collect()["centreon.shard.duration"]
+    assert [p.attributes for p in durations] == [{"shard": 0, "status": status}]
+
+
 async def test_fetch_shard_returns_a_failure_for_a_failing_resource(
     simulator: SimulatorFactory, tmp_path: Path
 ) -> None:
@@ -178,6 +239,50 @@ async def test_compensate_run_leaves_no_data_behind(
         "manifest": "_runs/ingest-20261203T1900Z.json",
     }
     assert parquet_files(tmp_path) == []
+
+
+async def test_publish_run_leaves_recording_a_failed_run_to_compensation(
+    simulator: SimulatorFactory, tmp_path: Path
+) -> None:
+    """Publishing a run already failed emits no run metrics; compensation does."""
+    summary = {"trigger": "cli", "requests": 9, "retries": 0}
+    async with simulator(hosts=2) as sim:
+        settings = settings_for(sim, tmp_path, INGEST_MAX_SHARDS="1")
+        await plan_run({**RUN, "dry_run": False}, settings=settings)
+        compensation = {**RUN, "reason": "deadline", "summary": summary}
+        await compensate_run(compensation, settings=settings)
+        recorded = Recorded()
+        published = await publish_run({**RUN, "summary": summary}, settings=settings)
+        after_publish = recorded.collect()
+        await compensate_run(compensation, settings=settings)
+        after_compensation = recorded.collect()
+
+    assert published["status"] == "failed"
+    assert not [name for name in after_publish if name.startswith("centreon.run.")]
+    runs = after_compensation["centreon.run.requests"]
+    assert [(p.attributes, p.value, p.count) for p in runs] == [
+        ({"status": "failed"}, 9, 1)
+    ]
+
+
+async def test_publish_run_records_a_published_run_with_its_rows(
+    simulator: SimulatorFactory, tmp_path: Path
+) -> None:
+    """A published run emits its rows by dataset once, tagged succeeded."""
+    async with simulator(hosts=3, services_per_host=2) as sim:
+        steps = activities_for(settings_for(sim, tmp_path, INGEST_MAX_SHARDS="1"))
+        await steps["plan_run"]({**RUN, "dry_run": False})
+        await steps["fetch_shard"](fetch_input(0))
+        recorded = Recorded()
+        await steps["publish_run"]({**RUN, "summary": {"trigger": "cli"}})
+
+    rows = recorded.collect()["centreon.run.rows"]
+    assert {p.attributes["dataset"]: (p.value, p.count) for p in rows} == {
+        "hosts": (3, 1),
+        "services": (6, 1),
+        "urls": (9, 1),
+    }
+    assert {p.attributes["status"] for p in rows} == {"succeeded"}
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,7 @@ import asyncio
 import io
 import json
 import os
+import re
 import sys
 import uuid
 from collections.abc import Iterator
@@ -61,10 +62,11 @@ def parquet_files(lake: Path) -> list[Path]:
 async def test_run_ingests_the_simulator_into_a_local_lake(
     simulator: SimulatorFactory, tmp_path: Path
 ) -> None:
-    """run --json exits 0 and prints one JSON summary with every resource's row."""
+    """run --json prints only the JSON summary on stdout, plain progress on stderr."""
     lake = tmp_path / "lake"
     async with simulator(hosts=8, services_per_host=4) as sim:
-        code, out, _ = await cli(centreon_env(sim, str(lake)), "run", "--json")
+        code, out, err = await cli(centreon_env(sim, str(lake)), "run", "--json")
+        served = sim.counters.total_requests
 
     summary = json.loads(out)
     assert code == 0
@@ -72,7 +74,9 @@ async def test_run_ingests_the_simulator_into_a_local_lake(
     assert summary["status"] == "succeeded"
     assert summary["datasets"]["hosts"]["rows"] == 8
     assert summary["datasets"]["services"]["rows"] == 32
-    assert summary["requests"] >= 40
+    assert summary["requests"] == served
+    assert "\r" not in err
+    assert re.match(r"done  shards (\d+)/\1  rows 40  ", err.splitlines()[-1])
     assert (lake / summary["manifest"]).exists()
     assert {p.relative_to(lake).parts[0] for p in parquet_files(lake)} == {
         "hosts",
@@ -190,9 +194,11 @@ async def test_run_dry_run_plans_and_writes_nothing(
         code, out, _ = await cli(
             centreon_env(sim, str(lake)), "run", "--dry-run", "--json"
         )
+        served = sim.counters.total_requests
 
     summary = json.loads(out)
     assert code == 0
+    assert summary["requests"] == served
     assert summary["dry_run"] is True
     assert summary["totals"]["urls"] == 9
     assert sum(shard["urls"] for shard in summary["plan"]) == 9
@@ -262,6 +268,32 @@ def test_main_hands_simulate_to_the_simulator(
 
     assert code == 0
     assert "--hosts" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "schedule",
+    [
+        pytest.param("0 */x * * * *", id="letter-step"),
+        pytest.param("0 MON * * * *", id="name-in-minutes"),
+        pytest.param("0 */0 * * * *", id="zero-step"),
+    ],
+)
+def test_main_exits_2_naming_a_schedule_that_cannot_be_evaluated(
+    schedule: str,
+) -> None:
+    """A malformed INGEST_SCHEDULE is one line naming it, not a crash at firing."""
+    env = {
+        "CENTREON_URL": "https://c.example/centreon/api/latest",
+        "CENTREON_API_TOKEN": "t",
+        "LAKE_URL": "lake",
+        "INGEST_SCHEDULE": schedule,
+    }
+
+    code, _, err = run_main(["run"], env)
+
+    assert code == 2
+    assert err.startswith("centreon: error: INGEST_SCHEDULE: ")
+    assert err.count("\n") == 1
 
 
 def test_main_exits_2_for_a_malformed_lake_url() -> None:

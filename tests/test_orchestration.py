@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from azure.durable_functions.models.ReplaySchema import ReplaySchema
 
 from centreon.orchestration import ingest, parse_run_request
 from tests.durable_history import History, Replay, replay
@@ -28,6 +30,10 @@ PLAN = {
     ],
     "totals": {"hosts": 3, "services": 16, "urls": 19},
     "plan": {"rows": 19, "files": 1},
+    "requests": 7,
+    "retries": 1,
+    "logins": 1,
+    "refused": 2,
 }
 
 
@@ -51,10 +57,15 @@ def shard_outcome(
     }
 
 
-def started(dry_run: bool = False) -> History:
-    return History(
-        RUN_ID, {"dry_run": dry_run, "trigger": "timer", "deadline_s": 270}, T0
-    )
+# Every replay schema the SDK speaks: from V2 on, fan-outs nest as compound actions.
+SCHEMAS = pytest.mark.parametrize(
+    "schema", [pytest.param(s.value, id=f"schema-{s.name}") for s in ReplaySchema]
+)
+
+
+def started(dry_run: bool = False, schema: int = ReplaySchema.V1.value) -> History:
+    request = {"dry_run": dry_run, "trigger": "timer", "deadline_s": 270}
+    return History(RUN_ID, request, T0, schema_version=schema)
 
 
 def planned(history: History) -> tuple[int, int, int]:
@@ -81,9 +92,10 @@ def names(state: Replay) -> list[str]:
     return [name for name, _ in state.scheduled()]
 
 
-def test_ingest_schedules_plan_and_deadline_timer_first() -> None:
+@SCHEMAS
+def test_ingest_schedules_plan_and_deadline_timer_first(schema: int) -> None:
     """The first episode asks for plan_run and a timer at the run's deadline."""
-    state = replay(ingest, started())
+    state = replay(ingest, started(schema=schema))
 
     assert names(state) == ["plan_run"]
     assert state.scheduled()[0][1] == {
@@ -95,9 +107,10 @@ def test_ingest_schedules_plan_and_deadline_timer_first() -> None:
     assert not state.is_done
 
 
-def test_ingest_fans_out_one_fetch_per_shard_after_planning() -> None:
+@SCHEMAS
+def test_ingest_fans_out_one_fetch_per_shard_after_planning(schema: int) -> None:
     """Each planned shard gets one fetch_shard with its index, share and deadline."""
-    history = started()
+    history = started(schema=schema)
     planned(history)
 
     state = replay(ingest, history)
@@ -134,9 +147,10 @@ def test_ingest_forwards_a_listing_shard_to_its_fetch() -> None:
     )
 
 
-def test_ingest_publishes_when_every_shard_succeeded() -> None:
+@SCHEMAS
+def test_ingest_publishes_when_every_shard_succeeded(schema: int) -> None:
     """With both shards succeeded, publish_run is scheduled with the run's counts."""
-    history = started()
+    history = started(schema=schema)
     _, shard0, shard1 = fanned_out(history)
     history.complete(shard1, shard_outcome(1, 1, 8))
     history.complete(shard0, shard_outcome(0, 2, 8))
@@ -146,13 +160,16 @@ def test_ingest_publishes_when_every_shard_succeeded() -> None:
     assert names(state)[-1] == "publish_run"
     summary = state.scheduled()[-1][1]["summary"]
     assert summary["datasets"]["services"] == {"rows": 16, "files": 2}
-    assert summary["requests"] == 21
+    assert summary["requests"] == 28
     assert "compensate_run" not in names(state)
 
 
-def test_ingest_cancels_the_deadline_timer_once_every_shard_settled() -> None:
+@SCHEMAS
+def test_ingest_cancels_the_deadline_timer_once_every_shard_settled(
+    schema: int,
+) -> None:
     """Once every shard settled in time, the deadline timer is cancelled."""
-    history = started()
+    history = started(schema=schema)
     _, shard0, shard1 = fanned_out(history)
     history.complete(shard0, shard_outcome(0, 2, 8))
     history.complete(shard1, shard_outcome(1, 1, 8))
@@ -162,9 +179,10 @@ def test_ingest_cancels_the_deadline_timer_once_every_shard_settled() -> None:
     assert state.timers()[0]["isCanceled"] is True
 
 
-def test_ingest_reports_success_after_publish() -> None:
+@SCHEMAS
+def test_ingest_reports_success_after_publish(schema: int) -> None:
     """A published run ends done, succeeded, with the manifest's datasets."""
-    history = started()
+    history = started(schema=schema)
     _, shard0, shard1 = fanned_out(history)
     history.complete(shard0, shard_outcome(0, 2, 8))
     history.complete(shard1, shard_outcome(1, 1, 8))
@@ -201,6 +219,99 @@ def test_ingest_reports_success_after_publish() -> None:
     }
 
 
+@SCHEMAS
+def test_ingest_counts_planning_in_the_run_totals(schema: int) -> None:
+    """The summary's request counters add plan_run's to every shard's."""
+    history = started(schema=schema)
+    _, shard0, shard1 = fanned_out(history)
+    history.complete(shard0, shard_outcome(0, 2, 8))
+    history.complete(shard1, shard_outcome(1, 1, 8))
+    publish = history.schedule("publish_run")
+    history.next_episode()
+    history.complete(publish, {"status": "succeeded", "manifest": "_runs/x.json"})
+
+    state = replay(ingest, history)
+
+    counts = {k: state.output[k] for k in ("requests", "retries", "logins", "refused")}
+    assert counts == {"requests": 7 + 11 + 10, "retries": 5, "logins": 3, "refused": 2}
+
+
+def test_ingest_counts_planning_requests_in_progress_before_any_shard() -> None:
+    """Requests/s in custom status include planning from the first fetch on."""
+    history = started()
+    planned(history)
+
+    state = replay(ingest, history)
+
+    assert state.custom_status["requests"] == 7
+
+
+def test_ingest_counts_planning_requests_on_a_dry_run() -> None:
+    """A dry run reports what planning cost Centreon."""
+    history = started(dry_run=True)
+    planned(history)
+
+    state = replay(ingest, history)
+
+    counts = {k: state.output[k] for k in ("requests", "retries", "logins", "refused")}
+    assert counts == {"requests": 7, "retries": 1, "logins": 1, "refused": 2}
+
+
+def orchestration_log(caplog: pytest.LogCaptureFixture) -> list[tuple[str, Any]]:
+    return [
+        (r.message, getattr(r, "shard", None))
+        for r in caplog.records
+        if r.name == "centreon.orchestration"
+    ]
+
+
+@SCHEMAS
+def test_ingest_logs_the_run_start_in_its_first_episode(
+    schema: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The first episode, not a replay, logs that the run started."""
+    with caplog.at_level(logging.INFO, logger="centreon.orchestration"):
+        replay(ingest, started(schema=schema))
+
+    assert orchestration_log(caplog) == [("run started", None)]
+
+
+@SCHEMAS
+def test_ingest_logs_nothing_of_what_it_replays(
+    schema: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Replayed episodes stay silent; only the shard settled in the new one logs."""
+    history = started(schema=schema)
+    _, shard0, shard1 = fanned_out(history)
+    history.complete(shard0, shard_outcome(0, 2, 8))
+    history.next_episode()
+    history.complete(shard1, shard_outcome(1, 1, 8))
+
+    with caplog.at_level(logging.INFO, logger="centreon.orchestration"):
+        replay(ingest, history)
+
+    assert orchestration_log(caplog) == [("shard settled", 1)]
+
+
+@SCHEMAS
+def test_ingest_logs_the_run_finish_once_when_it_ends(
+    schema: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The episode that ends the run logs its finish, and nothing replayed."""
+    history = started(schema=schema)
+    _, shard0, shard1 = fanned_out(history)
+    history.complete(shard0, shard_outcome(0, 2, 8))
+    history.complete(shard1, shard_outcome(1, 1, 8))
+    publish = history.schedule("publish_run")
+    history.next_episode()
+    history.complete(publish, {"status": "succeeded", "manifest": "_runs/x.json"})
+
+    with caplog.at_level(logging.INFO, logger="centreon.orchestration"):
+        replay(ingest, history)
+
+    assert orchestration_log(caplog) == [("run finished", None)]
+
+
 def test_ingest_reports_progress_in_custom_status_as_shards_settle() -> None:
     """Custom status counts settled shards and the rows they wrote."""
     history = started()
@@ -215,9 +326,10 @@ def test_ingest_reports_progress_in_custom_status_as_shards_settle() -> None:
     assert state.custom_status["rows"] == 9
 
 
-def test_ingest_waits_for_running_shards_when_one_shard_failed() -> None:
+@SCHEMAS
+def test_ingest_waits_for_running_shards_when_one_shard_failed(schema: int) -> None:
     """A shard failing for good schedules nothing while another is still running."""
-    history = started()
+    history = started(schema=schema)
     _, shard0, _ = fanned_out(history)
     history.fail_with_retries(shard0, "fetch_shard", 3, "worker lost")
 
@@ -312,9 +424,10 @@ def test_ingest_compensates_when_publish_fails(settle_publish: Any) -> None:
     assert state.scheduled()[-1][1]["reason"] == "publish failed: lake refused"
 
 
-def test_ingest_compensates_at_once_when_the_deadline_passes() -> None:
+@SCHEMAS
+def test_ingest_compensates_at_once_when_the_deadline_passes(schema: int) -> None:
     """The deadline timer firing with a shard pending schedules compensation."""
-    history = started()
+    history = started(schema=schema)
     timer, _, shard1 = fanned_out(history)
     history.complete(shard1, shard_outcome(1, 1, 8))
     history.next_episode(timedelta(seconds=268))
@@ -375,9 +488,10 @@ def test_ingest_compensates_when_planning_fails() -> None:
     assert state.scheduled()[-1][1]["reason"].startswith("plan failed: LoginError")
 
 
-def test_ingest_plans_only_on_a_dry_run() -> None:
+@SCHEMAS
+def test_ingest_plans_only_on_a_dry_run(schema: int) -> None:
     """A dry run finishes after planning, with the plan and no fetch or publish."""
-    history = started(dry_run=True)
+    history = started(dry_run=True, schema=schema)
     planned(history)
 
     state = replay(ingest, history)
@@ -388,6 +502,12 @@ def test_ingest_plans_only_on_a_dry_run() -> None:
     assert state.output["dry_run"] is True
     assert state.output["totals"] == PLAN["totals"]
     assert [s["index"] for s in state.output["plan"]] == [0, 1]
+    assert state.output["shards"] == {
+        "total": 2,
+        "succeeded": 0,
+        "failed": 0,
+        "abandoned": 0,
+    }
     assert state.timers()[0]["isCanceled"] is True
 
 

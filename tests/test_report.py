@@ -55,14 +55,69 @@ async def test_progress_redraws_between_statuses_so_the_clock_moves() -> None:
     ]
 
 
-async def test_progress_stays_silent_when_not_a_terminal() -> None:
-    """Piped stderr gets no progress line."""
+async def wait_forever(seconds: float) -> None:
+    await asyncio.Event().wait()
+
+
+async def test_progress_writes_plain_lines_ten_seconds_apart_off_a_terminal() -> None:
+    """Piped stderr gets plain lines, none within ten seconds of the last one."""
     stream = io.StringIO()
+    now = [0.0]
 
-    async with Progress(stream) as progress:
+    async with Progress(stream, clock=lambda: now[0], sleep=wait_forever) as progress:
+        for moment, done in ((1.0, 1), (3.0, 2), (10.9, 3), (11.0, 4), (15.0, 5)):
+            now[0] = moment
+            progress({**FETCHING, "shards_done": done, "requests": 100})
+        now[0] = 22.0
+        progress({**FETCHING, "shards_done": 8, "requests": 2200})
+
+    assert stream.getvalue() == (
+        "fetching  shards 1/8  rows 12,345  100 req/s  1 s\n"
+        "fetching  shards 4/8  rows 12,345  9 req/s  11 s\n"
+        "fetching  shards 8/8  rows 12,345  100 req/s  22 s\n"
+        "fetching  shards 8/8  rows 12,345  100 req/s  22 s\n"
+    )
+
+
+async def test_progress_writes_plain_lines_while_nothing_settles() -> None:
+    """Off a terminal, a long quiet phase still gets a line every ten seconds."""
+    stream = io.StringIO()
+    now = [0.0]
+    ticked = asyncio.Event()
+
+    async def sleep(seconds: float) -> None:
+        now[0] += seconds
+        if now[0] >= 25:
+            ticked.set()
+            await asyncio.Event().wait()
+
+    async with Progress(stream, clock=lambda: now[0], sleep=sleep) as progress:
         progress(FETCHING)
+        await asyncio.wait_for(ticked.wait(), timeout=10)
 
-    assert stream.getvalue() == ""
+    lines = stream.getvalue().splitlines()
+    assert [line.rsplit("  ", 1)[-1] for line in lines] == [
+        "0 s",
+        "10 s",
+        "20 s",
+        "25 s",
+    ]
+    assert "\r" not in stream.getvalue()
+
+
+async def test_progress_ends_with_the_last_counts_after_a_later_phase() -> None:
+    """The last line keeps the shard counts when the final status has none."""
+    stream = io.StringIO()
+    now = [0.0]
+
+    async with Progress(stream, clock=lambda: now[0], sleep=wait_forever) as progress:
+        progress({**FETCHING, "requests": 50})
+        now[0] = 5.0
+        progress({"phase": "done", "status": "succeeded"})
+
+    assert stream.getvalue().splitlines()[-1] == (
+        "done  shards 3/8  rows 12,345  10 req/s  5 s"
+    )
 
 
 def summary(**extra: Any) -> dict[str, Any]:

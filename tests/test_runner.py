@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Generator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -195,6 +196,30 @@ async def test_run_locally_retries_a_raising_activity_after_the_retry_interval()
     assert summary["status"] == "succeeded"
     assert len(calls) == 2
     assert [s for s in clock.sleeps if s < 60] == [5.0]
+
+
+async def test_run_locally_logs_a_shard_retry_with_its_run_and_shard(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The retry warning of a shard names the run and the shard."""
+    activities = Activities(shards=1)
+    calls: list[int] = []
+
+    async def flaky(payload: dict[str, Any]) -> dict[str, Any]:
+        calls.append(1)
+        if len(calls) == 1:
+            raise ConnectionResetError("worker lost")
+        return activities.outcome(0)
+
+    activities.fetch_behaviour = {0: flaky}
+
+    with caplog.at_level(logging.WARNING, logger="centreon.runner"):
+        await run(activities, Clock())
+
+    retries = [r for r in caplog.records if r.message == "activity retried"]
+    assert [(r.run_id, r.shard, r.attempt) for r in retries] == [
+        ("local-20261203T190000Z-ab12", 0, 1)
+    ]
 
 
 async def test_run_locally_counts_a_shard_that_keeps_raising_as_failed() -> None:

@@ -5,22 +5,20 @@ from __future__ import annotations
 import io
 import json
 import logging
-from collections.abc import Iterator
 
 import pytest
-from opentelemetry import metrics
-from opentelemetry.sdk.metrics import MeterProvider
-from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 
 from centreon.telemetry import (
     JsonFormatter,
     LogfmtFormatter,
+    ShardStatus,
     configure_azure_monitor,
     configure_logging,
     quiet_azure_sdk,
     record_run,
     record_shard,
 )
+from tests.metric_reader import Recorded
 
 
 def record(msg: str = "shard settled", **extra: object) -> logging.LogRecord:
@@ -84,46 +82,90 @@ def test_configure_azure_monitor_does_nothing_without_a_connection_string() -> N
     assert configure_azure_monitor(None) is False
 
 
-@pytest.fixture(scope="module")
-def reader() -> Iterator[InMemoryMetricReader]:
-    memory = InMemoryMetricReader()
-    provider = MeterProvider(metric_readers=[memory])
-    metrics.set_meter_provider(provider)
-    yield memory
-    provider.shutdown()
+@pytest.fixture
+def recorded() -> Recorded:
+    return Recorded()
 
 
-def points(reader: InMemoryMetricReader) -> dict[str, list[object]]:
-    found: dict[str, list[object]] = {}
-    data = reader.get_metrics_data()
-    assert data is not None
-    for resource in data.resource_metrics:
-        for scope in resource.scope_metrics:
-            for metric in scope.metrics:
-                found.setdefault(metric.name, []).extend(metric.data.data_points)
-    return found
+SHARD = {
+    "shard": 2,
+    "status": "succeeded",
+    "rows": {"hosts": 3, "services": 30},
+    "requests": 40,
+    "retries": 4,
+    "duration_s": 1.5,
+}
+RUN = {
+    "run_id": "ingest-20261203T1900Z",
+    "datasets": {
+        "hosts": {"rows": 3, "files": 1},
+        "services": {"rows": 30, "files": 1},
+        "urls": {"rows": 33, "files": 1},
+    },
+    "requests": 45,
+    "retries": 4,
+    "durations_s": {"plan": 1.0, "fetch": 2.0},
+}
 
 
 def test_record_shard_emits_rows_requests_retries_and_duration(
-    reader: InMemoryMetricReader,
+    recorded: Recorded,
 ) -> None:
     """A shard's outcome becomes rows, requests, retries and duration metrics."""
-    record_shard(
-        "r1",
-        {
-            "shard": 2,
-            "rows": {"hosts": 3, "services": 30},
-            "requests": 40,
-            "retries": 4,
-            "duration_s": 1.5,
-        },
-    )
-    record_run({"durations_s": {"plan": 1.0, "fetch": 2.0}}, "succeeded")
+    record_shard(SHARD, status="succeeded", duration_s=1.75)
 
-    found = points(reader)
+    found = recorded.collect()
     rows = {p.attributes["dataset"]: p.value for p in found["centreon.rows"]}
     assert rows == {"hosts": 3, "services": 30}
     assert [p.value for p in found["centreon.requests"]] == [40]
     assert [p.value for p in found["centreon.retries"]] == [4]
-    assert [p.sum for p in found["centreon.shard.duration"]] == [1.5]
-    assert [p.sum for p in found["centreon.run.duration"]] == [3.0]
+    assert [p.value for p in found["centreon.shard.duration"]] == [1.75]
+
+
+def test_record_shard_tags_points_with_shard_and_status_only(
+    recorded: Recorded,
+) -> None:
+    """Shard metrics carry the shard and status (and dataset), never the run id."""
+    record_shard({**SHARD, "run_id": "ingest-1"}, status="succeeded", duration_s=1.0)
+
+    found = recorded.collect()
+    attributes = [p.attributes for points in found.values() for p in points]
+    assert attributes
+    assert {frozenset(a) - {"dataset"} for a in attributes} == {
+        frozenset({"shard", "status"})
+    }
+    assert {a["status"] for a in attributes} == {"succeeded"}
+
+
+@pytest.mark.parametrize("status", ["deadline", "failed"])
+def test_record_shard_emits_the_duration_of_a_shard_without_counts(
+    recorded: Recorded, status: ShardStatus
+) -> None:
+    """A stopped shard, with no counts to report, still has its duration point."""
+    outcome = {"shard": 5, "status": "failed", "error": "deadline passed"}
+
+    record_shard(outcome, status=status, duration_s=3.0)
+
+    found = recorded.collect()
+    assert set(found) == {"centreon.shard.duration"}
+    [point] = found["centreon.shard.duration"]
+    assert point.attributes == {"shard": 5, "status": status}
+    assert point.value == 3.0
+
+
+def test_record_run_emits_rows_by_dataset_requests_retries_and_duration(
+    recorded: Recorded,
+) -> None:
+    """A run is one observation of each run metric, tagged with its status."""
+    record_run(RUN, "succeeded")
+
+    found = recorded.collect()
+    rows = {p.attributes["dataset"]: p.value for p in found["centreon.run.rows"]}
+    assert rows == {"hosts": 3, "services": 30, "urls": 33}
+    for name, value in (
+        ("centreon.run.requests", 45),
+        ("centreon.run.retries", 4),
+        ("centreon.run.duration", 3.0),
+    ):
+        assert [(p.value, p.count) for p in found[name]] == [(value, 1)]
+        assert [p.attributes for p in found[name]] == [{"status": "succeeded"}]

@@ -12,7 +12,6 @@ import pytest
 
 from centreon.settings import IngestSettings
 from centreon.triggers import (
-    last_slot,
     on_demand_run_id,
     parse_run_body,
     slot_run_id,
@@ -39,48 +38,6 @@ def http_request(body: bytes) -> func.HttpRequest:
     return func.HttpRequest(
         method="POST", url=f"{ORIGIN}/api/runs", headers={}, params={}, body=body
     )
-
-
-@pytest.mark.parametrize(
-    ("schedule", "now", "slot"),
-    [
-        pytest.param(
-            "0 */5 * * * *",
-            NOW,
-            datetime(2026, 12, 3, 19, 5, tzinfo=UTC),
-            id="five-min",
-        ),
-        pytest.param(
-            "0 */5 * * * *",
-            datetime(2026, 12, 3, 19, 10, 0, 250_000, tzinfo=UTC),
-            datetime(2026, 12, 3, 19, 10, tzinfo=UTC),
-            id="on-the-slot",
-        ),
-        pytest.param(
-            "30 15 * * * *",
-            NOW,
-            datetime(2026, 12, 3, 18, 15, 30, tzinfo=UTC),
-            id="hourly",
-        ),
-        pytest.param(
-            "0 0 6 * * MON-FRI",
-            datetime(2026, 12, 6, 12, 0, tzinfo=UTC),
-            datetime(2026, 12, 4, 6, 0, tzinfo=UTC),
-            id="weekdays-from-sunday",
-        ),
-        pytest.param(
-            "0 0,30 9-17 * * *",
-            datetime(2026, 12, 3, 8, 59, tzinfo=UTC),
-            datetime(2026, 12, 2, 17, 30, tzinfo=UTC),
-            id="list-and-range",
-        ),
-    ],
-)
-def test_last_slot_finds_the_latest_firing_at_or_before_now(
-    schedule: str, now: datetime, slot: datetime
-) -> None:
-    """The slot is the schedule's latest firing time not after now."""
-    assert last_slot(schedule, now) == slot
 
 
 def test_slot_run_id_names_the_slot_to_the_minute() -> None:
@@ -134,6 +91,72 @@ async def test_start_scheduled_run_starts_one_run_for_two_firings_of_a_slot(
     assert first == "ingest-20261203T1905Z"
     assert second is None
     assert len(extension.started) == 1
+
+
+@pytest.mark.parametrize(
+    ("firing", "run_id"),
+    [
+        pytest.param(
+            datetime(2026, 12, 3, 19, 4, 59, 900_000, tzinfo=UTC),
+            "ingest-20261203T1905Z",
+            id="a-moment-early",
+        ),
+        pytest.param(
+            datetime(2026, 12, 3, 19, 5, 0, 100_000, tzinfo=UTC),
+            "ingest-20261203T1905Z",
+            id="a-moment-late",
+        ),
+        pytest.param(
+            datetime(2026, 12, 3, 19, 9, 10, tzinfo=UTC),
+            "ingest-20261203T1905Z",
+            id="past-due",
+        ),
+    ],
+)
+async def test_start_scheduled_run_names_the_run_after_the_nearest_slot(
+    client: df.DurableOrchestrationClient,
+    extension: Extension,
+    firing: datetime,
+    run_id: str,
+) -> None:
+    """A firing just either side of a slot runs that slot; a late one keeps its own."""
+    started = await start_scheduled_run(client, SETTINGS, firing)
+
+    assert started == run_id
+    assert [instance for instance, _ in extension.started] == [run_id]
+
+
+async def test_start_scheduled_run_skips_a_slot_a_concurrent_firing_started(
+    client: df.DurableOrchestrationClient,
+    extension: Extension,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Losing the start to a concurrent firing (409) logs a skip, not a failure."""
+    extension.race("ingest-20261203T1905Z", "Pending")
+
+    with caplog.at_level(logging.INFO, logger="centreon.triggers"):
+        run_id = await start_scheduled_run(client, SETTINGS, NOW)
+
+    assert run_id is None
+    assert extension.started == []
+    skips = [r for r in caplog.records if r.message == "slot already started"]
+    assert [(r.run_id, r.existing_run_id) for r in skips] == [
+        ("ingest-20261203T1905Z", "ingest-20261203T1905Z")
+    ]
+
+
+async def test_start_scheduled_run_raises_when_the_start_fails_otherwise(
+    client: df.DurableOrchestrationClient, extension: Extension
+) -> None:
+    """A refused start with no instance behind it is not mistaken for a race."""
+
+    async def refuse(url: str, data: object, *args: object) -> list[object]:
+        return [500, {"Message": "Something went wrong while processing your request"}]
+
+    client._post_async_request = refuse
+
+    with pytest.raises(Exception, match="Something went wrong"):
+        await start_scheduled_run(client, SETTINGS, NOW)
 
 
 async def test_start_scheduled_run_skips_the_slot_while_the_previous_run_runs(
@@ -210,6 +233,18 @@ async def test_start_on_demand_run_treats_an_empty_body_as_a_full_run(
         ),
         pytest.param(b'{"run_id": "x"}', "unknown field 'run_id'", id="unknown-key"),
         pytest.param(b"\xff\xfe", "body must be JSON", id="not-utf8"),
+        pytest.param(b"\x80{}", "body must be JSON", id="bad-utf8-byte"),
+        pytest.param(b"[" * 1000, "body must be JSON", id="deep-array"),
+        pytest.param(b"[" * 100_000, "at most 1024 bytes", id="huge-deep-array"),
+        pytest.param(b'{"a":' * 50_000, "at most 1024 bytes", id="huge-deep-object"),
+        pytest.param(
+            b'{"dry_run": false}' + b" " * 1024, "at most 1024 bytes", id="huge"
+        ),
+        pytest.param(b'{"dry_run": NaN}', "body must be JSON", id="nan"),
+        pytest.param(b"Infinity", "body must be JSON", id="infinity"),
+        pytest.param(
+            b'{"dry_run": true, "dry_run": false}', "body must be JSON", id="dup-key"
+        ),
     ],
 )
 async def test_start_on_demand_run_answers_400_for_a_bad_body(
@@ -218,7 +253,7 @@ async def test_start_on_demand_run_answers_400_for_a_bad_body(
     body: bytes,
     reason: str,
 ) -> None:
-    """A bad body gets 400 with a one-line reason, and no run starts."""
+    """A bad or hostile body gets 400 with a one-line reason, and no run starts."""
     response = await start_on_demand_run(
         client, http_request(body), SETTINGS, NOW, lambda: "a1b2"
     )
