@@ -17,9 +17,9 @@ import asyncio
 import functools
 import logging
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from centreon.client import CentreonClient
 from centreon.discovery import discover
@@ -44,7 +44,7 @@ from centreon.publish import compensate_run as compensate_staged_run
 from centreon.publish import publish_run as publish_staged_run
 from centreon.publish import read_shard, write_plan
 from centreon.settings import Settings
-from centreon.telemetry import ShardStatus, record_run, record_shard
+from centreon.telemetry import ShardStatus, bind_log_fields, record_run, record_shard
 
 __all__ = [
     "activities_for",
@@ -55,6 +55,8 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
+
+_Activity = TypeVar("_Activity", bound=Callable[..., Awaitable[dict[str, Any]]])
 
 
 def _utc_now() -> datetime:
@@ -85,6 +87,23 @@ def _per_dataset(parts: Iterable[PartInfo]) -> tuple[dict[str, int], dict[str, i
     return rows, files
 
 
+def _run_fields(activity: _Activity) -> _Activity:
+    """Bind the payload's ``run_id`` (and ``shard``) to everything ``activity`` logs."""
+
+    @functools.wraps(activity)
+    async def bound(payload: Mapping[str, Any], **options: Any) -> dict[str, Any]:
+        fields = (
+            {key: payload[key] for key in ("run_id", "shard") if key in payload}
+            if isinstance(payload, Mapping)
+            else {}
+        )
+        with bind_log_fields(**fields):
+            return await activity(payload, **options)
+
+    return cast(_Activity, bound)
+
+
+@_run_fields
 async def plan_run(
     payload: Mapping[str, Any], *, settings: Settings | None = None
 ) -> dict[str, Any]:
@@ -188,6 +207,7 @@ async def _plan_listing(settings: Settings) -> dict[str, Any]:
     }
 
 
+@_run_fields
 async def fetch_shard(
     payload: Mapping[str, Any],
     *,
@@ -273,6 +293,7 @@ def _manifest_summary(summary: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+@_run_fields
 async def publish_run(
     payload: Mapping[str, Any], *, settings: Settings | None = None
 ) -> dict[str, Any]:
@@ -308,6 +329,7 @@ async def publish_run(
     }
 
 
+@_run_fields
 async def compensate_run(
     payload: Mapping[str, Any], *, settings: Settings | None = None
 ) -> dict[str, Any]:

@@ -11,6 +11,7 @@ Settings are read from the app settings when a function runs, never at import.
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 from collections.abc import Generator
@@ -30,7 +31,11 @@ from centreon.orchestration import (
     ingest,
 )
 from centreon.settings import IngestSettings
-from centreon.telemetry import configure_azure_monitor, quiet_azure_sdk
+from centreon.telemetry import (
+    configure_azure_monitor,
+    quiet_azure_sdk,
+    stamp_bound_fields,
+)
 from centreon.triggers import start_on_demand_run, start_scheduled_run
 
 __all__ = ["blueprint"]
@@ -46,6 +51,7 @@ def _telemetry() -> None:
         return
     quiet_azure_sdk()
     configure_azure_monitor(os.environ.get("APPLICATIONINSIGHTS_CONNECTION_STRING"))
+    stamp_bound_fields(logging.getLogger().handlers)
     _telemetry_ready = True
 
 

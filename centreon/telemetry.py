@@ -19,8 +19,11 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
+from types import MappingProxyType
 from typing import Any, Literal, TextIO
 
 from opentelemetry import metrics
@@ -28,6 +31,7 @@ from opentelemetry import metrics
 from centreon.orchestration import SHARD_DATASETS, count_of
 
 __all__ = [
+    "BoundFieldsFilter",
     "JsonFormatter",
     "LogfmtFormatter",
     "ShardStatus",
@@ -36,6 +40,7 @@ __all__ = [
     "quiet_azure_sdk",
     "record_run",
     "record_shard",
+    "stamp_bound_fields",
 ]
 
 LogFormat = Literal["logfmt", "json"]
@@ -62,6 +67,48 @@ _run_requests = _meter.create_histogram(
 _run_retries = _meter.create_histogram(
     "centreon.run.retries", description="retried requests of a run"
 )
+
+
+_bound: ContextVar[Mapping[str, Any]] = ContextVar(
+    "centreon_log_fields", default=MappingProxyType({})
+)
+
+
+@contextmanager
+def bind_log_fields(**fields: Any) -> Iterator[None]:
+    """Add ``fields`` to every record logged in this context.
+
+    The tasks and threads started inside it inherit them (asyncio and
+    ``to_thread`` copy the context), so an activity binds its ``run_id`` and
+    ``shard`` once and the client's and the lake's lines carry them too. A
+    record's own ``extra`` wins over a bound field of the same name.
+    """
+    token = _bound.set(MappingProxyType({**_bound.get(), **fields}))
+    try:
+        yield
+    finally:
+        _bound.reset(token)
+
+
+class BoundFieldsFilter(logging.Filter):
+    """Stamps each record with the fields bound where it was logged.
+
+    A handler filter, not a record factory: the factory runs before ``extra``
+    is applied, and ``logging`` refuses an ``extra`` key the record has.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        for key, value in _bound.get().items():
+            record.__dict__.setdefault(key, value)
+
+        return True
+
+
+def stamp_bound_fields(handlers: Iterable[logging.Handler]) -> None:
+    """Install :class:`BoundFieldsFilter` on ``handlers`` that lack it."""
+    for handler in handlers:
+        if not any(isinstance(f, BoundFieldsFilter) for f in handler.filters):
+            handler.addFilter(BoundFieldsFilter())
 
 
 def _fields(record: logging.LogRecord) -> dict[str, Any]:
@@ -130,6 +177,7 @@ def configure_logging(
     """Send every record to ``stream`` (stderr), one line each; return the handler."""
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(JsonFormatter() if fmt == "json" else LogfmtFormatter())
+    stamp_bound_fields([handler])
     root = logging.getLogger()
     root.addHandler(handler)
     root.setLevel(level)
@@ -146,6 +194,7 @@ def configure_azure_monitor(connection_string: str | None) -> bool:
     from azure.monitor.opentelemetry import configure_azure_monitor as configure
 
     configure(connection_string=connection_string, logger_name="centreon")
+    stamp_bound_fields(logging.getLogger("centreon").handlers)
 
     return True
 

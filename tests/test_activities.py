@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import json
 import logging
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,6 +20,7 @@ from centreon.activities import (
 )
 from centreon.settings import Settings
 from centreon.simulator import FaultConfig, Simulator
+from centreon.telemetry import configure_logging
 from tests.metric_reader import Recorded
 from tests.simulator_fixtures import SimulatorFactory
 
@@ -156,6 +159,35 @@ async def test_fetch_shard_logs_the_deadline_stop_with_run_and_shard(
 
     stops = [r for r in caplog.records if r.message == "shard stopped at the deadline"]
     assert [(r.run_id, r.shard) for r in stops] == [(RUN["run_id"], 1)]
+
+
+async def test_fetch_shard_lines_all_carry_the_run_and_the_shard(
+    simulator: SimulatorFactory, tmp_path: Path
+) -> None:
+    """Every line a shard logs, the client's and the lake's included, names both."""
+    async with simulator(hosts=3, services_per_host=2) as sim:
+        settings = settings_for(sim, tmp_path)
+        await plan_run({**RUN, "dry_run": False}, settings=settings)
+        stream = io.StringIO()
+        handler = configure_logging(logging.DEBUG, "json", stream)
+        try:
+            outcome = await fetch_shard(fetch_input(0), settings=settings)
+        finally:
+            logging.getLogger().removeHandler(handler)
+            logging.getLogger().setLevel(logging.WARNING)
+
+    assert outcome["status"] == "succeeded"
+    events = [json.loads(line) for line in stream.getvalue().splitlines()]
+    shard_lines = [
+        e
+        for e in events
+        if e["logger"].startswith("centreon.")
+        and not e["logger"].startswith("centreon.simulator")
+    ]
+    assert {e["logger"] for e in shard_lines} >= {"centreon.client", "centreon.fetch"}
+    assert {(e.get("run_id"), e.get("shard")) for e in shard_lines} == {
+        (RUN["run_id"], 0)
+    }
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import logging
@@ -12,6 +13,7 @@ from centreon.telemetry import (
     JsonFormatter,
     LogfmtFormatter,
     ShardStatus,
+    bind_log_fields,
     configure_azure_monitor,
     configure_logging,
     quiet_azure_sdk,
@@ -65,6 +67,41 @@ def test_configure_logging_sends_records_to_the_stream() -> None:
         logging.getLogger().removeHandler(handler)
 
     assert 'msg="run started" run_id=r1' in stream.getvalue()
+
+
+async def test_bound_fields_reach_records_of_tasks_and_threads_started_inside() -> None:
+    """Records logged in a bound context, its tasks and its threads carry the fields.
+
+    A record's own extra wins, and nothing is stamped once the context is left.
+    """
+    stream = io.StringIO()
+    handler = configure_logging(fmt="json", stream=stream)
+    log = logging.getLogger("centreon.test")
+
+    def in_thread() -> None:
+        log.info("in a thread")
+
+    async def in_task() -> None:
+        log.info("in a task")
+
+    try:
+        with bind_log_fields(run_id="r1", shard=3):
+            log.info("inside")
+            await asyncio.create_task(in_task())
+            await asyncio.to_thread(in_thread)
+            log.info("own shard", extra={"shard": 7})
+        log.info("outside")
+    finally:
+        logging.getLogger().removeHandler(handler)
+
+    events = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert [(e["msg"], e.get("run_id"), e.get("shard")) for e in events] == [
+        ("inside", "r1", 3),
+        ("in a task", "r1", 3),
+        ("in a thread", "r1", 3),
+        ("own shard", "r1", 7),
+        ("outside", None, None),
+    ]
 
 
 def test_quiet_azure_sdk_keeps_sdk_http_logging_at_warning() -> None:
