@@ -116,7 +116,8 @@ class ClientStats:
 @dataclass(frozen=True, slots=True)
 class _Answer:
     status: int
-    body: bytes
+    # A /login body holds the session token.
+    body: bytes = field(repr=False)
     retry_after_s: float | None
 
 
@@ -362,6 +363,7 @@ class CentreonClient:
         stats.requests += 1
         overloaded = False
         latency: float | None = None
+        unreadable: TransportError | None = None
         started = self._clock()
         try:
             async with session.request(
@@ -394,6 +396,16 @@ class CentreonClient:
                 "set CENTREON_CA_BUNDLE",
                 url=self.redact(path, params),
             ) from exc
+        except aiohttp.ClientResponseError as exc:
+            stats.transport_errors += 1
+            # Its request_info holds the request headers (X-AUTH-TOKEN) and its
+            # message may echo the server's bytes, so it leaves no trace: only
+            # its type and status are copied, and the raise below is outside
+            # this handler so that neither __cause__ nor __context__ keep it.
+            unreadable = TransportError(
+                f"unreadable answer: {type(exc).__name__} (status {exc.status})",
+                url=self.redact(path, params),
+            )
         except aiohttp.ClientError as exc:
             stats.transport_errors += 1
             raise TransportError(
@@ -402,6 +414,8 @@ class CentreonClient:
             ) from exc
         finally:
             limiter.release(ticket, overloaded=overloaded, latency_s=latency)
+        if unreadable is not None:
+            raise unreadable
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug(
                 "centreon request",
