@@ -489,6 +489,32 @@ async def test_fetch_shard_keeps_secrets_out_of_logs_errors_and_outcome(
         assert secret not in repr(vars(record))
 
 
+async def test_fetch_shard_keeps_password_and_token_out_of_debug_logs(
+    simulator: SimulatorFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A successful shard logs at DEBUG without the password or the issued token."""
+    password = "Sh0uld-never-leak/42+x"
+    async with simulator(**SMALL, password=password) as sim:
+        issued: set[str] = set()
+
+        async def note_tokens() -> None:
+            issued.update(sim.app.sessions.tokens)
+
+        caplog.set_level(logging.DEBUG)
+        outcome = await fetch_shard(
+            settings_for(sim, password=password),
+            whole_fleet(sim, 4),
+            ListSink(note_tokens),
+        )
+
+    assert outcome.status == "succeeded"
+    assert len(issued) == 1
+    assert any(record.name == "centreon.client" for record in caplog.records)
+    for record in caplog.records:
+        text = record.getMessage() + repr(vars(record))
+        assert all(secret not in text for secret in (password, *issued))
+
+
 @pytest.mark.slow
 async def test_fetch_shard_of_2000_urls_runs_near_the_server_limit(
     simulator: SimulatorFactory,

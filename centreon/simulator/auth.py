@@ -60,6 +60,11 @@ class Sessions:
         """Login tokens currently stored (expired ones included until purged)."""
         return len(self._tokens)
 
+    @property
+    def tokens(self) -> frozenset[str]:
+        """The login tokens currently stored, for tests that look for leaks."""
+        return frozenset(self._tokens)
+
     def login(self, login: str, password: str) -> str | None:
         """A new token, or ``None`` when Centreon answers "Authentication failed"."""
         now = self._clock()
