@@ -10,6 +10,7 @@ anything unexpected becomes Centreon's 500 envelope.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import Awaitable, Callable
@@ -21,7 +22,7 @@ from aiohttp import web
 
 from centreon.simulator.auth import Clock, Sessions
 from centreon.simulator.bodies import Bodies, with_drift
-from centreon.simulator.capacity import Capacity, Latency
+from centreon.simulator.capacity import Capacity, Latency, Sleep
 from centreon.simulator.config import SimulatorConfig
 from centreon.simulator.counters import Counters
 from centreon.simulator.encoding import dumps_jms, dumps_symfony
@@ -147,7 +148,10 @@ def _compress(request: web.Request, response: web.Response) -> None:
 
 
 class SimulatorApp:
-    """Routes and the request pipeline over one fleet."""
+    """Routes and the request pipeline over one fleet.
+
+    ``clock`` stamps and expires; ``sleep`` spends every request's service time.
+    """
 
     def __init__(
         self,
@@ -156,13 +160,14 @@ class SimulatorApp:
         fleet: Fleet,
         counters: Counters,
         started: float,
+        sleep: Sleep = asyncio.sleep,
     ) -> None:
         self.config = config
         self.clock = clock
         self.fleet = fleet
         self.counters = counters
         self.sessions = Sessions(config, clock, started)
-        self.capacity = Capacity(config.workers, config.backlog, counters)
+        self.capacity = Capacity(config.workers, config.backlog, counters, sleep)
         self.latency = Latency(
             config.latency_ms,
             config.latency_spread,
