@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 
 __all__ = ["Gate", "Recorder"]
 
@@ -18,35 +19,50 @@ class Recorder:
 
 
 class Gate:
-    """A sleep that holds every caller until :meth:`open` is called.
+    """A sleep that holds every caller until the test lets it through.
 
-    ``sleeps`` records the waits asked for; ``held`` is how many callers are
-    waiting now, and :meth:`wait_held` returns once that many are.
+    ``sleeps`` records the waits asked for and ``held`` counts the callers
+    waiting now; :meth:`wait_held` returns once that many are held,
+    :meth:`release_one` lets the longest-held through and :meth:`open` lets
+    every caller through, now and later.
     """
 
     def __init__(self) -> None:
         self.sleeps: list[float] = []
-        self.held = 0
-        self._open = asyncio.Event()
+        self._waiting: deque[asyncio.Future[None]] = deque()
+        self._opened = False
         self._arrived = asyncio.Condition()
+
+    @property
+    def held(self) -> int:
+        """Callers waiting now."""
+        return len(self._waiting)
 
     async def __call__(self, seconds: float) -> None:
         self.sleeps.append(seconds)
-        if self._open.is_set():
+        if self._opened:
             return
+        release = asyncio.get_running_loop().create_future()
         async with self._arrived:
-            self.held += 1
+            self._waiting.append(release)
             self._arrived.notify_all()
         try:
-            await self._open.wait()
+            await release
         finally:
-            self.held -= 1
+            if release in self._waiting:
+                self._waiting.remove(release)
 
     async def wait_held(self, count: int) -> None:
         """Return once ``count`` callers are held."""
         async with self._arrived:
             await self._arrived.wait_for(lambda: self.held >= count)
 
+    def release_one(self) -> None:
+        """Let the longest-held caller through."""
+        self._waiting.popleft().set_result(None)
+
     def open(self) -> None:
         """Let every held caller and every later one through."""
-        self._open.set()
+        self._opened = True
+        while self._waiting:
+            self.release_one()

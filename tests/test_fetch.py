@@ -15,20 +15,11 @@ from centreon.fetch import FetchedRecord, ShardOutcome, fetch_shard, worker_coun
 from centreon.plan import PlannedUrl, Shard
 from centreon.settings import CentreonSettings
 from centreon.simulator import FaultConfig, Host, Simulator
+from tests.doubles import Gate, Recorder
 from tests.simulator_fixtures import ManualClock, SimulatorFactory
 
 PASSWORD = "centreon"
 DETAIL_ROUTES = ("host_detail", "service_detail")
-
-
-class Recorder:
-    """Records the retry waits asked for instead of waiting."""
-
-    def __init__(self) -> None:
-        self.sleeps: list[float] = []
-
-    async def __call__(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
 
 
 class ListSink:
@@ -123,25 +114,45 @@ async def test_fetch_shard_streams_batches_no_larger_than_batch_size(
 async def test_fetch_shard_stops_fetching_while_the_sink_is_busy(
     simulator: SimulatorFactory,
 ) -> None:
-    """While a slow write is under way, workers fill one more batch and wait."""
-    async with simulator(**(SMALL | {"hosts": 40})) as sim:
+    """While a write is under way, workers fill one more batch and wait.
+
+    The server answers one request at a time while the others are held, so
+    workers that fetch on always have requests in it: once the next batch's
+    details are served, it empties during the first write only when they stop.
+    """
+    gate = Gate()
+    async with simulator(sleep=gate, **(SMALL | {"hosts": 40})) as sim:
         served_during_write: list[int] = []
+
+        async def answer_one_at_a_time() -> None:
+            while True:
+                await gate.wait_held(1)
+                answered = sim.counters.total_requests
+                gate.release_one()
+                await sim.counters.wait_until(
+                    lambda c, answered=answered: c.total_requests > answered
+                )
 
         async def slow_first_write() -> None:
             if not served_during_write:
-                before = sim.counters.detail_ok
-                await asyncio.sleep(0.1)
-                served_during_write.append(sim.counters.detail_ok - before)
+                await sim.counters.wait_until(
+                    lambda c: c.detail_ok >= 20 and c.in_building == 0
+                )
+                served_during_write.append(sim.counters.detail_ok - 10)
 
-        outcome = await fetch_shard(
-            settings_for(sim),
-            whole_fleet(sim, 4),
-            ListSink(slow_first_write),
-            batch_size=10,
-        )
+        server = asyncio.create_task(answer_one_at_a_time())
+        try:
+            outcome = await fetch_shard(
+                settings_for(sim),
+                whole_fleet(sim, 4),
+                ListSink(slow_first_write),
+                batch_size=10,
+            )
+        finally:
+            server.cancel()
 
         assert outcome.ok == 200
-        assert served_during_write[0] <= 10 + 2 * worker_count(4, 200)
+        assert served_during_write[0] <= 10 + worker_count(4, 200)
 
 
 async def test_fetch_shard_stamps_records_with_their_dataset(
