@@ -102,11 +102,13 @@ class LatencyHistogram:
 
 @dataclass(slots=True)
 class ClientStats:
-    """What a client did: HTTP exchanges, retries, logins, refusals, latency."""
+    """What a client did: HTTP exchanges, retries, refusals, latency.
+
+    Logins are counted once, by the token keeper: see ``CentreonClient.logins``.
+    """
 
     requests: int = 0
     retries: int = 0
-    logins: int = 0
     refused: int = 0
     timeouts: int = 0
     transport_errors: int = 0
@@ -433,7 +435,6 @@ class CentreonClient:
         body = orjson.dumps(
             {"security": {"credentials": {"login": username, "password": password}}}
         )
-        self.stats.logins += 1
 
         async def attempt() -> str:
             answer = await self._exchange(
