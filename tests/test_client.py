@@ -25,21 +25,12 @@ from centreon.client import CentreonClient, LatencyHistogram, _Answer
 from centreon.errors import CertificateError, MalformedResponseError, TransportError
 from centreon.retry import RetryBudget, RetryPolicy
 from centreon.settings import CentreonSettings
+from tests.doubles import Recorder
 
 ServerFactory = Callable[[web.Application], Awaitable[TestServer]]
 SEEN = web.AppKey("seen", list[web.Request])
 TOKEN = "t0k3n/with+base64=chars"
 PASSWORD = "s3cret-pass"
-
-
-class Recorder:
-    """Records the waits asked for instead of waiting."""
-
-    def __init__(self) -> None:
-        self.sleeps: list[float] = []
-
-    async def __call__(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
 
 
 def centreon_app(
