@@ -268,6 +268,16 @@ class SimulatorApp:
     def _envelope(self, status: int, code: int, message: str) -> web.Response:
         return self._json(dumps_symfony({"code": code, "message": message}), status)
 
+    def _invalid_credentials(self) -> web.Response:
+        """Symfony's answer to an unknown or expired token: no ``code``."""
+        return self._json(dumps_symfony({"message": "Invalid credentials."}), 401)
+
+    def _authentication_failed(self) -> web.Response:
+        """The login provider's answer to bad credentials or no token on logout."""
+        return self._json(
+            dumps_jms({"code": 401, "message": "Authentication failed"}), 401
+        )
+
     def _reject(self, rejection: Rejection) -> web.Response:
         return self._envelope(rejection.status, rejection.code, rejection.message)
 
@@ -418,7 +428,7 @@ class SimulatorApp:
                 403, 403, "You are not authorized to access this resource"
             )
         if not self.sessions.authenticate(token):
-            return self._json(dumps_symfony({"message": "Invalid credentials."}), 401)
+            return self._invalid_credentials()
         return None
 
     def _versioned(self, body: bytes, version: str) -> bytes:
@@ -448,9 +458,7 @@ class SimulatorApp:
             token = self.sessions.login(login, password)
         if token is None:
             self.counters.logins_failed += 1
-            return self._json(
-                dumps_jms({"code": 401, "message": "Authentication failed"}), 401
-            )
+            return self._authentication_failed()
         self.counters.logins_ok += 1
         body = {
             "contact": {
@@ -467,11 +475,9 @@ class SimulatorApp:
     async def _logout(self, call: _Call) -> web.Response:
         token = call.request.headers.get("X-AUTH-TOKEN")
         if token is None:
-            return self._json(
-                dumps_jms({"code": 401, "message": "Authentication failed"}), 401
-            )
+            return self._authentication_failed()
         if not self.sessions.logout(token):
-            return self._json(dumps_symfony({"message": "Invalid credentials."}), 401)
+            return self._invalid_credentials()
         self.counters.logouts += 1
         return self._json(dumps_jms({"message": "Successful logout"}))
 
@@ -650,20 +656,16 @@ class SimulatorApp:
 
     # -- admin ---------------------------------------------------------------
 
+    @staticmethod
+    def _admin_json(data: dict[str, Any]) -> web.Response:
+        return web.Response(body=orjson.dumps(data), content_type="application/json")
+
     async def _admin_counters(self, _request: web.Request) -> web.Response:
-        return web.Response(
-            body=orjson.dumps(self.counters.to_dict()), content_type="application/json"
-        )
+        return self._admin_json(self.counters.to_dict())
 
     async def _admin_reset(self, _request: web.Request) -> web.Response:
         self.counters.reset()
-        return web.Response(
-            body=orjson.dumps(self.counters.to_dict()), content_type="application/json"
-        )
+        return self._admin_json(self.counters.to_dict())
 
     async def _admin_restart(self, _request: web.Request) -> web.Response:
-        dropped = self.restart()
-        return web.Response(
-            body=orjson.dumps({"sessions_dropped": dropped}),
-            content_type="application/json",
-        )
+        return self._admin_json({"sessions_dropped": self.restart()})
