@@ -643,7 +643,7 @@ class SimulatorApp:
     async def _legacy_host_services(self, call: _Call) -> web.Response:
         if (denied := self._authorize(call)) is not None:
             return denied
-        host = self.fleet.host(int(call.params["host_id"]))
+        host = self._visible_host(call.params["host_id"])
         if host is None:
             return web.Response(status=404, headers=self._api_headers)
         services = sorted(host.services, key=lambda s: s.name.casefold())
