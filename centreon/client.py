@@ -102,11 +102,13 @@ class LatencyHistogram:
 
 @dataclass(slots=True)
 class ClientStats:
-    """What a client did: HTTP exchanges, retries, logins, refusals, latency."""
+    """What a client did: HTTP exchanges, retries, refusals, latency.
+
+    Logins are counted once, by the token keeper: see ``CentreonClient.logins``.
+    """
 
     requests: int = 0
     retries: int = 0
-    logins: int = 0
     refused: int = 0
     timeouts: int = 0
     transport_errors: int = 0
@@ -116,7 +118,8 @@ class ClientStats:
 @dataclass(frozen=True, slots=True)
 class _Answer:
     status: int
-    body: bytes
+    # A /login body holds the session token.
+    body: bytes = field(repr=False)
     retry_after_s: float | None
 
 
@@ -362,6 +365,7 @@ class CentreonClient:
         stats.requests += 1
         overloaded = False
         latency: float | None = None
+        unreadable: TransportError | None = None
         started = self._clock()
         try:
             async with session.request(
@@ -394,6 +398,16 @@ class CentreonClient:
                 "set CENTREON_CA_BUNDLE",
                 url=self.redact(path, params),
             ) from exc
+        except aiohttp.ClientResponseError as exc:
+            stats.transport_errors += 1
+            # Its request_info holds the request headers (X-AUTH-TOKEN) and its
+            # message may echo the server's bytes, so it leaves no trace: only
+            # its type and status are copied, and the raise below is outside
+            # this handler so that neither __cause__ nor __context__ keep it.
+            unreadable = TransportError(
+                f"unreadable answer: {type(exc).__name__} (status {exc.status})",
+                url=self.redact(path, params),
+            )
         except aiohttp.ClientError as exc:
             stats.transport_errors += 1
             raise TransportError(
@@ -402,6 +416,8 @@ class CentreonClient:
             ) from exc
         finally:
             limiter.release(ticket, overloaded=overloaded, latency_s=latency)
+        if unreadable is not None:
+            raise unreadable
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug(
                 "centreon request",
@@ -419,7 +435,6 @@ class CentreonClient:
         body = orjson.dumps(
             {"security": {"credentials": {"login": username, "password": password}}}
         )
-        self.stats.logins += 1
 
         async def attempt() -> str:
             answer = await self._exchange(

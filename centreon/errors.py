@@ -20,7 +20,8 @@
 ``*`` marks classes that are always transient. Callers ask an exception whether
 it is worth retrying through its ``transient`` attribute, never by matching
 third-party types: aiohttp and Azure SDK errors are translated once, in the
-client and lake modules, with ``raise ... from exc``.
+client and lake modules, with ``raise ... from exc``; an aiohttp error that
+holds the request's headers (and so the token) is described, never chained.
 
 Messages and attributes never hold a secret: URLs are stored redacted, tokens
 and passwords are not stored at all.

@@ -3,15 +3,17 @@
 ``simulator`` is a factory: ``async with simulator(hosts=3, faults=...) as sim``
 starts a :class:`~centreon.simulator.Simulator` on a free loopback port with
 test defaults (small fleet, no latency) overridden by keyword arguments; pass
-``clock=`` to inject time. ``openapi_spec`` loads ``tests/spec/
-centreon-openapi.yaml``, the subset of Centreon's API description the product
-uses, and :func:`assert_conforms` validates one exchange against it.
+``clock=`` to inject time and ``sleep=`` to hold or record service times.
+``openapi_spec`` loads ``tests/spec/centreon-openapi.yaml``, the subset of
+Centreon's API description the product uses, and :func:`assert_conforms`
+validates one exchange against it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -169,9 +171,13 @@ def sim_clock() -> ManualClock:
 def simulator() -> SimulatorFactory:
     """A factory of simulators: ``async with simulator(**overrides) as sim``."""
 
-    def make(clock: Callable[[], float] | None = None, **overrides: Any) -> Simulator:
+    def make(
+        clock: Callable[[], float] | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        **overrides: Any,
+    ) -> Simulator:
         config = SimulatorConfig(**{**TEST_DEFAULTS, **overrides})
-        return Simulator(config, clock=clock)
+        return Simulator(config, clock=clock, sleep=sleep)
 
     return make
 

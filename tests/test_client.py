@@ -7,10 +7,12 @@ import datetime
 import ipaddress
 import socket
 import ssl
+import traceback
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
@@ -19,25 +21,16 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from centreon.client import CentreonClient, LatencyHistogram
+from centreon.client import CentreonClient, LatencyHistogram, _Answer
 from centreon.errors import CertificateError, MalformedResponseError, TransportError
 from centreon.retry import RetryBudget, RetryPolicy
 from centreon.settings import CentreonSettings
+from tests.doubles import Recorder
 
 ServerFactory = Callable[[web.Application], Awaitable[TestServer]]
 SEEN = web.AppKey("seen", list[web.Request])
 TOKEN = "t0k3n/with+base64=chars"
 PASSWORD = "s3cret-pass"
-
-
-class Recorder:
-    """Records the waits asked for instead of waiting."""
-
-    def __init__(self) -> None:
-        self.sleeps: list[float] = []
-
-    async def __call__(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
 
 
 def centreon_app(
@@ -202,6 +195,46 @@ async def test_client_translates_a_refused_connection_into_transport_error() -> 
     assert len(sleep.sleeps) == 2
     assert caught.value.__cause__ is not None
     assert TOKEN not in str(caught.value)
+
+
+async def test_client_keeps_the_token_out_of_an_unreadable_answer_error(
+    aiohttp_server: ServerFactory,
+) -> None:
+    """A malformed status line that echoes the request's token leaves no trace of
+    the token in the error, its chain or their reprs."""
+
+    async def handler(request: web.Request) -> web.Response:
+        if request.transport is not None:
+            echoed = request.headers["X-AUTH-TOKEN"].encode()
+            request.transport.write(b"HTTP/1.1 2OO " + echoed + b"\r\n\r\n")
+            request.transport.close()
+        return web.json_response({"ok": True})
+
+    server = await aiohttp_server(centreon_app(handler))
+    policy = RetryPolicy(max_attempts=2)
+    async with CentreonClient(
+        settings_for(server), policy=policy, sleep=Recorder()
+    ) as client:
+        with pytest.raises(TransportError) as caught:
+            await client.get_json("/monitoring/resources/hosts/1")
+
+    chain: list[BaseException] = []
+    error: BaseException | None = caught.value
+    while error is not None:
+        chain.append(error)
+        error = error.__cause__ or error.__context__
+    assert len(server.app[SEEN]) == 2
+    assert TOKEN not in "".join(traceback.format_exception(caught.value))
+    assert all(TOKEN not in repr(e) and TOKEN not in repr(e.args) for e in chain)
+
+
+def test_client_answer_repr_leaves_out_the_body() -> None:
+    """An answer's repr shows its status but not its body, which holds a token
+    when it answers /login."""
+    answer = _Answer(200, orjson.dumps({"security": {"token": TOKEN}}), None)
+
+    assert "200" in repr(answer)
+    assert TOKEN not in repr(answer)
 
 
 def test_client_takes_its_ceiling_and_retry_floor_from_settings() -> None:

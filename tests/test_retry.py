@@ -11,18 +11,9 @@ from centreon.errors import (
     TransportError,
 )
 from centreon.retry import RetryBudget, RetryPolicy, call_with_retries
+from tests.doubles import Recorder
 
 URL = "http://centreon.test/centreon/api/latest/monitoring/resources/hosts/1"
-
-
-class Recorder:
-    """Records the waits the retry loop asks for instead of waiting."""
-
-    def __init__(self) -> None:
-        self.sleeps: list[float] = []
-
-    async def __call__(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
 
 
 class Script:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import re
 
@@ -243,6 +244,41 @@ async def test_api_token_works_without_login(
 
     assert answer.status == 200
     assert sim.counters.logins_ok == 0
+
+
+async def test_api_token_configured_refuses_a_non_ascii_token_with_401(
+    simulator: SimulatorFactory, simulator_http: aiohttp.ClientSession
+) -> None:
+    """With an API token configured, a non-ASCII X-AUTH-TOKEN is an unknown token."""
+    async with simulator(api_token="manual-token-1") as sim:
+        answer = await exchange(
+            simulator_http,
+            "GET",
+            sim.api_url + RESOURCES,
+            token="t\u00f6k\u00e9n-\u2713",
+        )
+
+    assert answer.status == 401
+    assert answer.json() == {"message": "Invalid credentials."}
+
+
+async def test_api_token_configured_refuses_a_token_of_invalid_utf8_with_401(
+    simulator: SimulatorFactory,
+) -> None:
+    """A header value whose bytes are not UTF-8 is an unknown token, not a 500."""
+    async with simulator(api_token="manual-token-1") as sim:
+        reader, writer = await asyncio.open_connection(sim.config.host, sim.port)
+        writer.write(
+            f"GET /centreon/api/latest{RESOURCES} HTTP/1.1\r\n".encode()
+            + b"Host: centreon\r\nX-AUTH-TOKEN: tok\xff\xfe\r\n"
+            + b"Connection: close\r\n\r\n"
+        )
+        await writer.drain()
+        status_line = await reader.readline()
+        writer.close()
+        await writer.wait_closed()
+
+    assert status_line.split()[1] == b"401"
 
 
 async def test_api_token_expires_at_fixed_time_despite_use(

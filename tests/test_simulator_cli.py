@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import re
 import select
 import signal
+import socket
 import subprocess
 import sys
 import urllib.request
@@ -52,14 +54,30 @@ def test_cli_options_build_the_configuration() -> None:
     assert config.faults.on_auth is True
 
 
-def test_cli_rejects_bad_value_with_exit_status_2(
-    capsys: pytest.CaptureFixture[str],
-) -> None:
+def test_cli_rejects_bad_value_with_exit_status_2() -> None:
     """An out-of-range option is reported in one line and exits with 2."""
-    status = cli.run(_parse("--workers", "0"))
+    err = io.StringIO()
+
+    status = cli.run(_parse("--workers", "0"), stderr=err)
 
     assert status == 2
-    assert "workers" in capsys.readouterr().err
+    assert err.getvalue().startswith("centreon simulate: ")
+    assert "workers" in err.getvalue()
+    assert err.getvalue().count("\n") == 1
+
+
+def test_cli_reports_a_port_in_use_with_exit_status_1() -> None:
+    """A port another socket holds is reported on the given stream; status 1."""
+    err = io.StringIO()
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+
+        status = cli.run(_parse("--port", port, "--hosts", "1"), stderr=err)
+
+    assert status == 1
+    assert err.getvalue().startswith("centreon simulate: cannot serve: ")
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import aiohttp
 
+from centreon.simulator import FaultConfig
 from tests.simulator_fixtures import SimulatorFactory, exchange, token_for
 
+VANISHED_HOST = {"faults": FaultConfig(vanished=frozenset({"h14"}))}
 HOST_KEYS = [
     "id", "alias", "display_name", "name", "state", "poller_id", "acknowledged",
     "address_ip", "check_attempt", "checked", "execution_time", "icon_image",
@@ -99,6 +101,22 @@ async def test_legacy_host_services_unknown_host_is_empty_404(
             token=token,
         )  # fmt: skip
 
+    assert answer.status == 404
+    assert answer.body == b""
+
+
+async def test_legacy_host_services_vanished_host_is_empty_404(
+    simulator: SimulatorFactory, simulator_http: aiohttp.ClientSession
+) -> None:
+    """A host that vanished answers as an unknown one, as its detail does."""
+    async with simulator(**VANISHED_HOST) as sim:
+        token = await token_for(simulator_http, sim)
+        answer = await exchange(
+            simulator_http, "GET", f"{sim.api_url}/monitoring/hosts/14/services",
+            token=token,
+        )  # fmt: skip
+
+    assert sim.fleet.host(14) is not None
     assert answer.status == 404
     assert answer.body == b""
 

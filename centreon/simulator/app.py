@@ -10,6 +10,7 @@ anything unexpected becomes Centreon's 500 envelope.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import Awaitable, Callable
@@ -21,7 +22,7 @@ from aiohttp import web
 
 from centreon.simulator.auth import Clock, Sessions
 from centreon.simulator.bodies import Bodies, with_drift
-from centreon.simulator.capacity import Capacity, Latency
+from centreon.simulator.capacity import Capacity, Latency, Sleep
 from centreon.simulator.config import SimulatorConfig
 from centreon.simulator.counters import Counters
 from centreon.simulator.encoding import dumps_jms, dumps_symfony
@@ -147,7 +148,10 @@ def _compress(request: web.Request, response: web.Response) -> None:
 
 
 class SimulatorApp:
-    """Routes and the request pipeline over one fleet."""
+    """Routes and the request pipeline over one fleet.
+
+    ``clock`` stamps and expires; ``sleep`` spends every request's service time.
+    """
 
     def __init__(
         self,
@@ -156,13 +160,14 @@ class SimulatorApp:
         fleet: Fleet,
         counters: Counters,
         started: float,
+        sleep: Sleep = asyncio.sleep,
     ) -> None:
         self.config = config
         self.clock = clock
         self.fleet = fleet
         self.counters = counters
         self.sessions = Sessions(config, clock, started)
-        self.capacity = Capacity(config.workers, config.backlog, counters)
+        self.capacity = Capacity(config.workers, config.backlog, counters, sleep)
         self.latency = Latency(
             config.latency_ms,
             config.latency_spread,
@@ -262,6 +267,16 @@ class SimulatorApp:
 
     def _envelope(self, status: int, code: int, message: str) -> web.Response:
         return self._json(dumps_symfony({"code": code, "message": message}), status)
+
+    def _invalid_credentials(self) -> web.Response:
+        """Symfony's answer to an unknown or expired token: no ``code``."""
+        return self._json(dumps_symfony({"message": "Invalid credentials."}), 401)
+
+    def _authentication_failed(self) -> web.Response:
+        """The login provider's answer to bad credentials or no token on logout."""
+        return self._json(
+            dumps_jms({"code": 401, "message": "Authentication failed"}), 401
+        )
 
     def _reject(self, rejection: Rejection) -> web.Response:
         return self._envelope(rejection.status, rejection.code, rejection.message)
@@ -413,7 +428,7 @@ class SimulatorApp:
                 403, 403, "You are not authorized to access this resource"
             )
         if not self.sessions.authenticate(token):
-            return self._json(dumps_symfony({"message": "Invalid credentials."}), 401)
+            return self._invalid_credentials()
         return None
 
     def _versioned(self, body: bytes, version: str) -> bytes:
@@ -443,9 +458,7 @@ class SimulatorApp:
             token = self.sessions.login(login, password)
         if token is None:
             self.counters.logins_failed += 1
-            return self._json(
-                dumps_jms({"code": 401, "message": "Authentication failed"}), 401
-            )
+            return self._authentication_failed()
         self.counters.logins_ok += 1
         body = {
             "contact": {
@@ -462,11 +475,9 @@ class SimulatorApp:
     async def _logout(self, call: _Call) -> web.Response:
         token = call.request.headers.get("X-AUTH-TOKEN")
         if token is None:
-            return self._json(
-                dumps_jms({"code": 401, "message": "Authentication failed"}), 401
-            )
+            return self._authentication_failed()
         if not self.sessions.logout(token):
-            return self._json(dumps_symfony({"message": "Invalid credentials."}), 401)
+            return self._invalid_credentials()
         self.counters.logouts += 1
         return self._json(dumps_jms({"message": "Successful logout"}))
 
@@ -632,7 +643,7 @@ class SimulatorApp:
     async def _legacy_host_services(self, call: _Call) -> web.Response:
         if (denied := self._authorize(call)) is not None:
             return denied
-        host = self.fleet.host(int(call.params["host_id"]))
+        host = self._visible_host(call.params["host_id"])
         if host is None:
             return web.Response(status=404, headers=self._api_headers)
         services = sorted(host.services, key=lambda s: s.name.casefold())
@@ -645,20 +656,16 @@ class SimulatorApp:
 
     # -- admin ---------------------------------------------------------------
 
+    @staticmethod
+    def _admin_json(data: dict[str, Any]) -> web.Response:
+        return web.Response(body=orjson.dumps(data), content_type="application/json")
+
     async def _admin_counters(self, _request: web.Request) -> web.Response:
-        return web.Response(
-            body=orjson.dumps(self.counters.to_dict()), content_type="application/json"
-        )
+        return self._admin_json(self.counters.to_dict())
 
     async def _admin_reset(self, _request: web.Request) -> web.Response:
         self.counters.reset()
-        return web.Response(
-            body=orjson.dumps(self.counters.to_dict()), content_type="application/json"
-        )
+        return self._admin_json(self.counters.to_dict())
 
     async def _admin_restart(self, _request: web.Request) -> web.Response:
-        dropped = self.restart()
-        return web.Response(
-            body=orjson.dumps({"sessions_dropped": dropped}),
-            content_type="application/json",
-        )
+        return self._admin_json({"sessions_dropped": self.restart()})

@@ -60,6 +60,11 @@ class Sessions:
         """Login tokens currently stored (expired ones included until purged)."""
         return len(self._tokens)
 
+    @property
+    def tokens(self) -> frozenset[str]:
+        """The login tokens currently stored, for tests that look for leaks."""
+        return frozenset(self._tokens)
+
     def login(self, login: str, password: str) -> str | None:
         """A new token, or ``None`` when Centreon answers "Authentication failed"."""
         now = self._clock()
@@ -85,7 +90,9 @@ class Sessions:
         """Whether the token is valid now; a valid login token is refreshed."""
         now = self._clock()
         api_token = self._config.api_token
-        if api_token is not None and hmac.compare_digest(token, api_token):
+        # Header values arrive decoded with surrogateescape; bytes compare any.
+        presented = token.encode("utf-8", "surrogateescape")
+        if api_token is not None and hmac.compare_digest(presented, api_token.encode()):
             expires = self._api_token_expires
             return expires is None or now < expires
         session = self._tokens.get(token)

@@ -16,7 +16,9 @@ from contextlib import asynccontextmanager
 
 from centreon.simulator.counters import Counters
 
-__all__ = ["Capacity", "Latency"]
+__all__ = ["Capacity", "Latency", "Sleep"]
+
+Sleep = Callable[[float], Awaitable[None]]
 
 
 class Latency:
@@ -39,14 +41,17 @@ class Latency:
 
 
 class Capacity:
-    """Admission control and the worker slots; measurements go to ``counters``."""
+    """Admission control and the worker slots; measurements go to ``counters``.
+
+    ``sleep`` spends every service time (latency and slow faults alike).
+    """
 
     def __init__(
         self,
         workers: int,
         backlog: int,
         counters: Counters,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        sleep: Sleep = asyncio.sleep,
     ) -> None:
         self.workers = workers
         self.backlog = backlog

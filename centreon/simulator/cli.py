@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import signal
 import sys
+from typing import TextIO
 
 from centreon.errors import ConfigError
 from centreon.simulator.config import (
@@ -151,7 +152,7 @@ def build_config(args: argparse.Namespace) -> SimulatorConfig:
     )
 
 
-async def _serve(config: SimulatorConfig) -> None:
+async def _serve(config: SimulatorConfig, out: TextIO) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -163,31 +164,36 @@ async def _serve(config: SimulatorConfig) -> None:
                 if config.password == DEFAULT_PASSWORD
                 else "the password given with --password"
             )
-            print(
+            out.write(
                 f"Centreon simulator serving {len(sim.fleet.resources)} resources at "
                 f"{sim.api_url}\n"
                 f"  log in as {config.username!r} with {password}; "
-                f"counters at {sim.admin_url}/counters; Ctrl-C stops",
-                file=sys.stderr,
-                flush=True,
+                f"counters at {sim.admin_url}/counters; Ctrl-C stops\n"
             )
+            out.flush()
             await stop.wait()
     finally:
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(signum)
-    print("Centreon simulator stopped", file=sys.stderr, flush=True)
+    out.write("Centreon simulator stopped\n")
+    out.flush()
 
 
-def run(args: argparse.Namespace) -> int:
-    """Serve until SIGINT or SIGTERM; the exit status (2 for a bad option)."""
+def run(args: argparse.Namespace, stderr: TextIO | None = None) -> int:
+    """Serve until SIGINT or SIGTERM; the exit status (2 for a bad option).
+
+    The banner, the stop notice and errors go to ``stderr`` (default
+    :data:`sys.stderr`), leaving stdout to whatever the caller pipes.
+    """
+    out = stderr or sys.stderr
     try:
         config = build_config(args)
     except ConfigError as exc:
-        print(f"centreon simulate: {exc}", file=sys.stderr)
+        out.write(f"centreon simulate: {exc}\n")
         return 2
     try:
-        asyncio.run(_serve(config))
+        asyncio.run(_serve(config, out))
     except OSError as exc:
-        print(f"centreon simulate: cannot serve: {exc.strerror}", file=sys.stderr)
+        out.write(f"centreon simulate: cannot serve: {exc.strerror}\n")
         return 1
     return 0

@@ -5,7 +5,9 @@ The same object backs ``sim.counters`` and ``GET /_simulator/counters``.
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
 __all__ = ["Counters"]
@@ -26,7 +28,31 @@ class Counters:
     def __init__(self) -> None:
         self.in_flight = 0
         self.in_building = 0
+        self._waiters: list[
+            tuple[Callable[[Counters], bool], asyncio.Future[None]]
+        ] = []
         self.reset()
+
+    async def wait_until(self, predicate: Callable[[Counters], bool]) -> None:
+        """Return once ``predicate(self)`` holds.
+
+        It is checked now and whenever a request is answered or enters or
+        leaves the building or a worker, so a test waits for the server's
+        state instead of for time.
+        """
+        if predicate(self):
+            return
+        waiter = (predicate, asyncio.get_running_loop().create_future())
+        self._waiters.append(waiter)
+        try:
+            await waiter[1]
+        finally:
+            self._waiters.remove(waiter)
+
+    def _changed(self) -> None:
+        for predicate, future in self._waiters:
+            if not future.done() and predicate(self):
+                future.set_result(None)
 
     def reset(self) -> None:
         """Zero every count and peak; requests in progress stay in the gauges."""
@@ -55,6 +81,8 @@ class Counters:
     def count(self, route: str, status: int | str) -> None:
         """Record one request's outcome."""
         self.requests[route][str(status)] += 1
+        if self._waiters:
+            self._changed()
 
     def status_count(self, route: str, status: int | str) -> int:
         """How many requests to ``route`` ended with ``status``."""
@@ -75,19 +103,27 @@ class Counters:
         """A request was admitted to the worker pool or its backlog."""
         self.in_building += 1
         self.max_in_building = max(self.max_in_building, self.in_building)
+        if self._waiters:
+            self._changed()
 
     def leave_building(self) -> None:
         """An admitted request finished."""
         self.in_building -= 1
+        if self._waiters:
+            self._changed()
 
     def enter_worker(self) -> None:
         """A request started executing in a worker."""
         self.in_flight += 1
         self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        if self._waiters:
+            self._changed()
 
     def leave_worker(self) -> None:
         """A request released its worker."""
         self.in_flight -= 1
+        if self._waiters:
+            self._changed()
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-safe snapshot."""

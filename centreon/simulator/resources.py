@@ -142,7 +142,7 @@ class ResourceQuery:
         )
 
 
-def _strings(name: str, raw: str) -> tuple[str, ...] | Rejection:
+def _array(name: str, raw: str) -> list[Any] | Rejection:
     try:
         values = orjson.loads(raw)
     except orjson.JSONDecodeError:
@@ -151,6 +151,13 @@ def _strings(name: str, raw: str) -> tuple[str, ...] | Rejection:
         return Rejection(
             500, 6, f"Value provided for {name} parameter is not an array (was: {raw})"
         )
+    return values
+
+
+def _strings(name: str, raw: str) -> tuple[str, ...] | Rejection:
+    values = _array(name, raw)
+    if isinstance(values, Rejection):
+        return values
     if not all(isinstance(v, str) for v in values):
         return Rejection(
             500, 7, f"Value provided for {name} parameter is not an array of strings"
@@ -159,14 +166,9 @@ def _strings(name: str, raw: str) -> tuple[str, ...] | Rejection:
 
 
 def _ints(name: str, raw: str) -> tuple[int, ...] | Rejection:
-    try:
-        values = orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        values = None
-    if not isinstance(values, list):
-        return Rejection(
-            500, 6, f"Value provided for {name} parameter is not an array (was: {raw})"
-        )
+    values = _array(name, raw)
+    if isinstance(values, Rejection):
+        return values
     parsed: list[int] = []
     for value in values:
         if isinstance(value, int) and not isinstance(value, bool):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from types import TracebackType
@@ -10,6 +11,7 @@ from aiohttp import web
 
 from centreon.simulator.app import ADMIN_PREFIX, API_PREFIX, SimulatorApp
 from centreon.simulator.auth import Clock
+from centreon.simulator.capacity import Sleep
 from centreon.simulator.config import SimulatorConfig
 from centreon.simulator.counters import Counters
 from centreon.simulator.fleet import Fleet
@@ -34,10 +36,15 @@ class Simulator:
     ``config.port``, a free one when 0) until the block exits. ``clock``
     (seconds, default :func:`time.time`) drives token expiry, lockout,
     scheduled restarts, the fleet's timestamps and the ages in bodies.
+    ``sleep`` (default :func:`asyncio.sleep`) spends every request's service
+    time: latency, listing page cost and slow faults.
     """
 
     def __init__(
-        self, config: SimulatorConfig | None = None, clock: Clock | None = None
+        self,
+        config: SimulatorConfig | None = None,
+        clock: Clock | None = None,
+        sleep: Sleep = asyncio.sleep,
     ) -> None:
         self.config = config or SimulatorConfig()
         self.clock: Clock = clock or time.time
@@ -51,7 +58,7 @@ class Simulator:
         )
         self.counters = Counters()
         self._app = SimulatorApp(
-            self.config, self.clock, self.fleet, self.counters, self.started
+            self.config, self.clock, self.fleet, self.counters, self.started, sleep
         )
         self._runner: web.AppRunner | None = None
         self._port: int | None = None
