@@ -165,7 +165,7 @@ def main(
     except SystemExit as exit_:
         return int(exit_.code or 0)
     if args.command == "simulate":
-        return simulator_cli.run(args)
+        return simulator_cli.run(args, stderr)
 
     level = (logging.WARNING, logging.INFO, logging.DEBUG)[min(args.verbose, 2)]
     handler = configure_logging(level, args.log_format, stderr)

@@ -270,6 +270,17 @@ def test_main_hands_simulate_to_the_simulator(
     assert "--hosts" in capsys.readouterr().out
 
 
+def test_main_reports_a_bad_simulator_option_on_its_stderr() -> None:
+    """A simulator option out of range is one line on the given stderr, exit 2."""
+    code, out, err = run_main(["simulate", "--error-rate", "1.5"], {})
+
+    assert code == 2
+    assert out == ""
+    assert err.count("\n") == 1
+    assert "error_rate" in err
+    assert "1.5" in err
+
+
 @pytest.mark.parametrize(
     "schedule",
     [
