@@ -369,20 +369,26 @@ def _shifting_centreon(
     return app
 
 
-async def test_fetch_listing_shard_drops_an_item_shifted_onto_the_next_page(
-    aiohttp_server: Callable[[web.Application], Awaitable[TestServer]],
-) -> None:
-    """A host created mid-crawl pushes host 5 onto page 2; it is written once."""
-    server = await aiohttp_server(_shifting_centreon(list(range(1, 11)), inserted=0))
+async def _fetch_ten_hosts(server: TestServer, sink: RecordingSink) -> ShardOutcome:
+    """Fetch ten hosts from ``server`` in one shard of two pages of five."""
     settings = CentreonSettings(
         url=str(server.make_url("/centreon/api/latest")),
         username="admin",
         password="centreon",
     )
     shard = split_pages({"host": 10}, page_size=5, max_concurrency=1, max_shards=1)[0]
+
+    return await fetch_listing_shard(settings, shard, sink)
+
+
+async def test_fetch_listing_shard_drops_an_item_shifted_onto_the_next_page(
+    aiohttp_server: Callable[[web.Application], Awaitable[TestServer]],
+) -> None:
+    """A host created mid-crawl pushes host 5 onto page 2; it is written once."""
+    server = await aiohttp_server(_shifting_centreon(list(range(1, 11)), inserted=0))
     sink = RecordingSink()
 
-    outcome = await fetch_listing_shard(settings, shard, sink)
+    outcome = await _fetch_ten_hosts(server, sink)
 
     written = [r.payload["uuid"] for r in sink.records]
     assert sorted(written) == sorted(f"h{i}" for i in range(1, 11))
@@ -395,15 +401,9 @@ async def test_fetch_listing_shard_keeps_items_without_a_uuid(
     """An item listed without a uuid cannot be deduplicated, so it is written."""
     app = _shifting_centreon(list(range(1, 11)), inserted=0, nameless=frozenset({3}))
     server = await aiohttp_server(app)
-    settings = CentreonSettings(
-        url=str(server.make_url("/centreon/api/latest")),
-        username="admin",
-        password="centreon",
-    )
-    shard = split_pages({"host": 10}, page_size=5, max_concurrency=1, max_shards=1)[0]
     sink = RecordingSink()
 
-    outcome = await fetch_listing_shard(settings, shard, sink)
+    outcome = await _fetch_ten_hosts(server, sink)
 
     ids = sorted(r.payload["id"] for r in sink.records)
     assert ids == list(range(1, 11))
