@@ -169,8 +169,8 @@ def main(
 
     level = (logging.WARNING, logging.INFO, logging.DEBUG)[min(args.verbose, 2)]
     handler = configure_logging(level, args.log_format, stderr)
-    configure_azure_monitor(env.get("APPLICATIONINSIGHTS_CONNECTION_STRING"))
     try:
+        configure_azure_monitor(env.get("APPLICATIONINSIGHTS_CONNECTION_STRING"))
         if args.command == "demo":
             lake = Path(args.lake).resolve()
             return asyncio.run(run_demo(args, lake, stdout, stderr))

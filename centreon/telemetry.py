@@ -28,6 +28,7 @@ from typing import Any, Literal, TextIO
 
 from opentelemetry import metrics
 
+from centreon.errors import ConfigError
 from centreon.orchestration import SHARD_DATASETS, count_of
 
 __all__ = [
@@ -193,7 +194,14 @@ def configure_azure_monitor(connection_string: str | None) -> bool:
     # Imported here: it pulls in the whole OpenTelemetry SDK, needed only when enabled.
     from azure.monitor.opentelemetry import configure_azure_monitor as configure
 
-    configure(connection_string=connection_string, logger_name="centreon")
+    try:
+        configure(connection_string=connection_string, logger_name="centreon")
+    except ValueError:
+        # The exporter's message can quote the string, which holds the key.
+        raise ConfigError(
+            "APPLICATIONINSIGHTS_CONNECTION_STRING",
+            "is not an Application Insights connection string",
+        ) from None
     stamp_bound_fields(logging.getLogger("centreon").handlers)
 
     return True

@@ -270,6 +270,21 @@ def test_main_hands_simulate_to_the_simulator(
     assert "--hosts" in capsys.readouterr().out
 
 
+def test_main_exits_2_naming_a_malformed_application_insights_string() -> None:
+    """A connection string Application Insights cannot parse is a config error."""
+    secret = "InstrumentationKey00000000-not-a-connection-string"
+    env = {"APPLICATIONINSIGHTS_CONNECTION_STRING": secret, "LAKE_URL": "lake"}
+
+    code, out, err = run_main(["run"], env)
+
+    assert code == 2
+    assert out == ""
+    assert err == (
+        "centreon: error: APPLICATIONINSIGHTS_CONNECTION_STRING: "
+        "is not an Application Insights connection string\n"
+    )
+
+
 def test_main_reports_a_bad_simulator_option_on_its_stderr() -> None:
     """A simulator option out of range is one line on the given stderr, exit 2."""
     code, out, err = run_main(["simulate", "--error-rate", "1.5"], {})
