@@ -111,17 +111,20 @@ class ShardOutcome:
         *,
         shard: int,
         concurrency: int,
-        counts: tuple[int, int, int, int, int],
+        planned: int,
+        ok: int,
+        failed: int,
+        skipped: int,
         error: CentreonError | None,
         duration_s: float,
+        vanished: int = 0,
         vanished_uuids: Sequence[str] = (),
     ) -> ShardOutcome:
         """The outcome of a shard fetched through ``client``.
 
-        ``counts`` is ``(planned, ok, vanished, failed, skipped)``; the
-        request figures come from the client's statistics and limiter.
+        The counts are the caller's; the request figures come from the
+        client's statistics and limiter.
         """
-        planned, ok, vanished, failed, skipped = counts
         stats = client.stats
 
         return cls(
@@ -325,13 +328,11 @@ def _outcome(
         client,
         shard=shard.index,
         concurrency=shard.concurrency,
-        counts=(
-            planned,
-            state.ok,
-            state.vanished,
-            failed,
-            planned - state.ok - state.vanished - failed,
-        ),
+        planned=planned,
+        ok=state.ok,
+        vanished=state.vanished,
+        failed=failed,
+        skipped=planned - state.ok - state.vanished - failed,
         error=error,
         duration_s=duration_s,
         vanished_uuids=state.vanished_uuids,

@@ -492,13 +492,10 @@ def _outcome(
         client,
         shard=shard.index,
         concurrency=shard.concurrency,
-        counts=(
-            shard.planned,
-            state.ok,
-            0,
-            1 if error else 0,
-            max(0, shard.planned - state.ok),
-        ),
+        planned=shard.planned,
+        ok=state.ok,
+        failed=1 if error else 0,
+        skipped=max(0, shard.planned - state.ok),
         error=error,
         duration_s=duration_s,
     )
