@@ -88,6 +88,16 @@ def fanned_out(history: History) -> tuple[int, int, int]:
     return timer, shard0, shard1
 
 
+def publishing(schema: int) -> tuple[History, int]:
+    """A run whose two shards succeeded, with its ``publish_run`` scheduled."""
+    history = started(schema=schema)
+    _, shard0, shard1 = fanned_out(history)
+    history.complete(shard0, shard_outcome(0, 2, 8))
+    history.complete(shard1, shard_outcome(1, 1, 8))
+
+    return history, history.schedule("publish_run")
+
+
 def names(state: Replay) -> list[str]:
     return [name for name, _ in state.scheduled()]
 
@@ -182,11 +192,7 @@ def test_ingest_cancels_the_deadline_timer_once_every_shard_settled(
 @SCHEMAS
 def test_ingest_reports_success_after_publish(schema: int) -> None:
     """A published run ends done, succeeded, with the manifest's datasets."""
-    history = started(schema=schema)
-    _, shard0, shard1 = fanned_out(history)
-    history.complete(shard0, shard_outcome(0, 2, 8))
-    history.complete(shard1, shard_outcome(1, 1, 8))
-    publish = history.schedule("publish_run")
+    history, publish = publishing(schema)
     history.next_episode(timedelta(seconds=3))
     datasets = {"hosts": {"rows": 3, "files": 2}, "services": {"rows": 16, "files": 2}}
     history.complete(
@@ -222,11 +228,7 @@ def test_ingest_reports_success_after_publish(schema: int) -> None:
 @SCHEMAS
 def test_ingest_counts_planning_in_the_run_totals(schema: int) -> None:
     """The summary's request counters add plan_run's to every shard's."""
-    history = started(schema=schema)
-    _, shard0, shard1 = fanned_out(history)
-    history.complete(shard0, shard_outcome(0, 2, 8))
-    history.complete(shard1, shard_outcome(1, 1, 8))
-    publish = history.schedule("publish_run")
+    history, publish = publishing(schema)
     history.next_episode()
     history.complete(publish, {"status": "succeeded", "manifest": "_runs/x.json"})
 
@@ -298,11 +300,7 @@ def test_ingest_logs_the_run_finish_once_when_it_ends(
     schema: int, caplog: pytest.LogCaptureFixture
 ) -> None:
     """The episode that ends the run logs its finish, and nothing replayed."""
-    history = started(schema=schema)
-    _, shard0, shard1 = fanned_out(history)
-    history.complete(shard0, shard_outcome(0, 2, 8))
-    history.complete(shard1, shard_outcome(1, 1, 8))
-    publish = history.schedule("publish_run")
+    history, publish = publishing(schema)
     history.next_episode()
     history.complete(publish, {"status": "succeeded", "manifest": "_runs/x.json"})
 
