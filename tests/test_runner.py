@@ -175,11 +175,8 @@ async def test_run_locally_compensates_only_after_every_shard_settled() -> None:
     assert "publish" not in activities.log
 
 
-async def test_run_locally_retries_a_raising_activity_after_the_retry_interval() -> (
-    None
-):
-    """An activity that raises once is retried after the first retry interval."""
-    activities = Activities(shards=1)
+def fail_shard_once(activities: Activities) -> list[int]:
+    """Make shard 0 raise on its first call; return the list its calls append to."""
     calls: list[int] = []
 
     async def flaky(payload: dict[str, Any]) -> dict[str, Any]:
@@ -189,6 +186,14 @@ async def test_run_locally_retries_a_raising_activity_after_the_retry_interval()
         return activities.outcome(0)
 
     activities.fetch_behaviour = {0: flaky}
+
+    return calls
+
+
+async def test_run_locally_retries_a_raising_activity_after_its_interval() -> None:
+    """An activity that raises once is retried after the first retry interval."""
+    activities = Activities(shards=1)
+    calls = fail_shard_once(activities)
     clock = Clock()
 
     summary = await run(activities, clock)
@@ -203,15 +208,7 @@ async def test_run_locally_logs_a_shard_retry_with_its_run_and_shard(
 ) -> None:
     """The retry warning of a shard names the run and the shard."""
     activities = Activities(shards=1)
-    calls: list[int] = []
-
-    async def flaky(payload: dict[str, Any]) -> dict[str, Any]:
-        calls.append(1)
-        if len(calls) == 1:
-            raise ConnectionResetError("worker lost")
-        return activities.outcome(0)
-
-    activities.fetch_behaviour = {0: flaky}
+    fail_shard_once(activities)
 
     with caplog.at_level(logging.WARNING, logger="centreon.runner"):
         await run(activities, Clock())
