@@ -261,6 +261,68 @@ async def test_reader_mid_run_sees_only_published_runs(
     assert [m.run_id for m in await list_runs(store)] == ["run-1"]
 
 
+class Snapshots:
+    """A store that records every path in the lake after each change made through it."""
+
+    def __init__(self, inner: LakeStore) -> None:
+        self.inner = inner
+        self.seen: list[set[str]] = []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    async def _after(self, change: Awaitable[T]) -> T:
+        result = await change
+        self.seen.append(set(await paths(self.inner)))
+        return result
+
+    async def put_bytes(
+        self, path: str, data: bytes, *, overwrite: bool = True
+    ) -> None:
+        await self._after(self.inner.put_bytes(path, data, overwrite=overwrite))
+
+    async def put_file(self, path: str, source: str) -> int:
+        return await self._after(self.inner.put_file(path, source))
+
+    async def delete_file(self, path: str) -> None:
+        await self._after(self.inner.delete_file(path))
+
+    async def delete_tree(self, folder: str) -> None:
+        await self._after(self.inner.delete_tree(folder))
+
+    async def move_tree(self, source: str, destination: str) -> None:
+        await self._after(self.inner.move_tree(source, destination))
+
+
+async def test_readers_trusting_success_or_the_manifest_never_see_half_a_run(
+    store: LakeStore,
+) -> None:
+    """At every step of a publish, _SUCCESS or the manifest means the run is whole."""
+    await stage(store, EARLIER)
+    earlier = {f["path"] for f in _files(await publish_run(store, EARLIER, SUMMARY))}
+    await stage(store, RUN, part_rows=1)
+    watched = Snapshots(store)
+
+    manifest = await publish_run(watched, RUN, SUMMARY)
+
+    final = {f["path"] for f in _files(manifest)}
+    assert len(final) > 2
+    assert len(watched.seen) > len(manifest.datasets)
+    for seen in watched.seen:
+        assert earlier <= seen
+        for dataset in manifest.datasets:
+            if layout.success_path(dataset, RUN) in seen:
+                folder = layout.run_folder(dataset, RUN)
+                parts = {p for p in seen if p.startswith(f"{folder}/part-")}
+                assert parts == {p for p in final if p.startswith(f"{folder}/")}
+        if layout.manifest_path(RUN.run_id) in seen:
+            assert final <= seen
+
+
+def _files(manifest: Manifest) -> list[dict[str, Any]]:
+    return [f for entry in manifest.datasets.values() for f in entry["files"]]
+
+
 async def test_retried_shard_replaces_its_own_parts_only(store: LakeStore) -> None:
     """A shard written twice publishes its second attempt's rows, once."""
     records = samples.fleet(4, 0)
