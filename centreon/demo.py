@@ -30,17 +30,24 @@ DEMO_CONCURRENCY = 24
 
 
 def sample_rows(lake: Path, run_id: str, limit: int = 5) -> list[dict[str, Any]]:
-    """A few services of the run: host, service, status and check output."""
+    """A few services of the run, worst status first: host, service, status, output.
+
+    Centreon's ``status.severity_code`` orders statuses from the worst
+    (1, CRITICAL) to OK (5).
+    """
     dataset = ds.dataset(lake / "services", format="parquet", partitioning="hive")
     columns = {
         "host": ds.field("parent", "name"),
         "service": ds.field("name"),
         "status": ds.field("status", "name"),
         "output": ds.field("information"),
+        "severity": ds.field("status", "severity_code"),
     }
     table = dataset.to_table(columns=columns, filter=ds.field("run_id") == run_id)
+    order = [("severity", "ascending"), ("host", "ascending"), ("service", "ascending")]
+    worst = table.sort_by(order).slice(0, limit).drop_columns(["severity"])
 
-    return list(table.slice(0, limit).to_pylist())
+    return list(worst.to_pylist())
 
 
 def _sample_table(rows: list[dict[str, Any]]) -> str:
@@ -98,7 +105,7 @@ async def run_demo(
     print_summary(summary, stdout)
     if summary["status"] != "succeeded":
         return 1
-    stdout.write("\nA few services from this run:\n")
+    stdout.write("\nA few services from this run, worst first:\n")
     stdout.write(_sample_table(sample_rows(lake, run_id)))
     stdout.write(_tour(lake))
 

@@ -37,14 +37,21 @@ def test_demo_ingests_into_the_lake_and_succeeds(demo: tuple[int, str, Path]) ->
 
 
 @pytest.mark.slow
-def test_demo_shows_sample_rows(demo: tuple[int, str, Path]) -> None:
-    """The demo prints a few services from the run."""
-    _, out, _ = demo
-
-    samples = out.split("A few services from this run:\n", 1)[1].split("\n\n", 1)[0]
+def test_demo_shows_the_worst_services_first(demo: tuple[int, str, Path]) -> None:
+    """The demo prints five services of the run, those in the worst states first."""
+    _, out, lake = demo
+    samples = out.split("worst first:\n", 1)[1].split("\n\n", 1)[0]
     header, *rows = samples.splitlines()
+    worst = duckdb.execute(
+        "SELECT status.name FROM read_parquet(?, hive_partitioning=1) "
+        "ORDER BY status.severity_code LIMIT 5",
+        [f"{lake}/services/*/*/*.parquet"],
+    ).fetchall()
+
     assert header.split() == ["host", "service", "status", "output"]
-    assert len(rows) == 5
+    # Columns are 24, 24 and 9 wide after a two-space indent.
+    assert [row[52:61].strip() for row in rows] == [name for (name,) in worst]
+    assert worst[0] != ("OK",)
 
 
 @pytest.mark.slow
