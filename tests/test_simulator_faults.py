@@ -309,14 +309,25 @@ async def test_fault_drift_appends_unknown_fields(
 async def test_fault_false_duration_in_listing(
     simulator: SimulatorFactory, simulator_http: aiohttp.ClientSession
 ) -> None:
-    """The false-duration fault writes ``false`` where a duration string belongs."""
+    """The false-duration fault writes ``false`` where a duration string belongs.
+
+    A resource that never changed state has no duration (null), fault or not.
+    """
     async with simulator(faults=FaultConfig(false_duration_rate=1.0)) as sim:
         token = await token_for(simulator_http, sim)
         answer = await exchange(
-            simulator_http, "GET", f"{sim.api_url}/monitoring/resources", token=token
+            simulator_http,
+            "GET",
+            f"{sim.api_url}/monitoring/resources",
+            token=token,
+            params={"limit": "100"},
         )
 
-    assert {item["duration"] for item in answer.json()["result"]} == {False}
+    items = answer.json()["result"]
+    changed = [i["duration"] for i in items if i["last_status_change"] is not None]
+    unchanged = [i["duration"] for i in items if i["last_status_change"] is None]
+    assert set(changed) == {False}
+    assert set(unchanged) == {None}
 
 
 async def test_fault_config_rejects_rates_outside_unit_interval() -> None:

@@ -375,6 +375,9 @@ _SERVICE_OUTPUTS = {
     3: ("UNKNOWN - timeout after 10s", "不明 - タイムアウト"),
     4: ("",),
 }
+_SERVICE_LEVELS = {0: (1, 79), 1: (81, 95), 2: (96, 99)}
+"""The range of the number in each state's outputs, so that a CRITICAL output
+reads above its 95 % threshold and an OK one below its 80 % limit."""
 
 _DAY = 86_400.0
 
@@ -530,7 +533,9 @@ class Fleet:
     ) -> Service:
         code = _weighted(rng, ((0, 0.8), (1, 0.08), (2, 0.06), (3, 0.03), (4, 0.03)))
         template = rng.choice(_SERVICE_OUTPUTS[code])
-        output = template.format(name=name, n=rng.randint(1, 99))
+        output = template.format(
+            name=name, n=rng.randint(*_SERVICE_LEVELS.get(code, (1, 99)))
+        )
         service = Service(
             parent=host,
             **self._common(rng, service_id, name, SERVICE_STATUSES[code], output, ids),
