@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import secrets
+import unicodedata
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
@@ -24,7 +25,7 @@ from centreon.runner import local_run_id, run_locally
 from centreon.settings import Settings
 from centreon.simulator import Simulator, SimulatorConfig
 
-__all__ = ["DEMO_CONCURRENCY", "run_demo", "sample_rows"]
+__all__ = ["DEMO_CONCURRENCY", "run_demo", "sample_rows", "sample_table"]
 
 DEMO_CONCURRENCY = 24
 
@@ -50,12 +51,20 @@ def sample_rows(lake: Path, run_id: str, limit: int = 5) -> list[dict[str, Any]]
     return list(worst.to_pylist())
 
 
-def _sample_table(rows: list[dict[str, Any]]) -> str:
+def _pad(text: str, width: int) -> str:
+    """``text`` padded to ``width`` terminal cells; wide characters take two."""
+    cells = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+    return text + " " * max(0, width - cells)
+
+
+def sample_table(rows: list[dict[str, Any]]) -> str:
+    """``rows`` of :func:`sample_rows` as aligned text, one line each under a header."""
     lines = [f"  {'host':<24} {'service':<24} {'status':<9} output"]
     for row in rows:
         host, service, status = (str(row[k]) for k in ("host", "service", "status"))
         output = (str(row["output"] or "").splitlines() or [""])[0][:60]
-        lines.append(f"  {host:<24} {service:<24} {status:<9} {output}")
+        lines.append(f"  {_pad(host, 24)} {_pad(service, 24)} {status:<9} {output}")
 
     return "\n".join(lines) + "\n"
 
@@ -106,7 +115,7 @@ async def run_demo(
     if summary["status"] != "succeeded":
         return 1
     stdout.write("\nA few services from this run, worst first:\n")
-    stdout.write(_sample_table(sample_rows(lake, run_id)))
+    stdout.write(sample_table(sample_rows(lake, run_id)))
     stdout.write(_tour(lake))
 
     return 0

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import io
 import re
+import unicodedata
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from centreon.cli import main
+from centreon.demo import sample_table
+
+# Two spaces, then a 24-cell host and a 24-cell service column, each with a space.
+STATUS_CELL = 52
 
 
 @pytest.fixture(scope="module")
@@ -49,9 +54,37 @@ def test_demo_shows_the_worst_services_first(demo: tuple[int, str, Path]) -> Non
     ).fetchall()
 
     assert header.split() == ["host", "service", "status", "output"]
-    # Columns are 24, 24 and 9 wide after a two-space indent.
-    assert [row[52:61].strip() for row in rows] == [name for (name,) in worst]
+    assert [status_of(row) for row in rows] == [name for (name,) in worst]
     assert worst[0] != ("OK",)
+
+
+def status_of(row: str) -> str:
+    """The status column of a sample row: 9 cells from cell 52, wide characters 2."""
+    cells = 0
+    for index, char in enumerate(row):
+        if cells == STATUS_CELL:
+            return row[index : index + 9].strip()
+        cells += 2 if unicodedata.east_asian_width(char) in "WF" else 1
+
+    raise AssertionError(f"no status column in {row!r}")
+
+
+def testsample_table_aligns_columns_of_wide_characters() -> None:
+    """Emoji and CJK names take two cells each, and the columns still line up."""
+    rows = [
+        {"host": "app-são-paulo-040", "service": "Queue 📬", "status": "CRITICAL"},
+        {"host": "東京-01", "service": "正常", "status": "WARNING"},
+        {"host": "srv-1", "service": "Load", "status": "OK"},
+    ]
+
+    table = sample_table([{**row, "output": "-"} for row in rows])
+
+    assert [status_of(line) for line in table.splitlines()] == [
+        "status",
+        "CRITICAL",
+        "WARNING",
+        "OK",
+    ]
 
 
 @pytest.mark.slow
